@@ -1,0 +1,2 @@
+//! The `rollcall` command line.
+fn main() {}

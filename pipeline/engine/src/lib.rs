@@ -1,0 +1,1 @@
+//! Plans a batch, checks it whole, writes every file once in parallel, verifies and reports.

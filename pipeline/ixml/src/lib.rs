@@ -1,0 +1,1 @@
+//! iXML model and byte-preserving editor.

@@ -1,0 +1,1 @@
+//! Recipe files: parsing, validation with line numbers, layered overrides.

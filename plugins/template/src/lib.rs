@@ -1,0 +1,1 @@
+//! rollcall step plugin: template.
