@@ -1,1 +1,33 @@
-//! Plans a batch, checks it whole, writes every file once in parallel, verifies and reports.
+//! The rollcall engine: builds a recipe's steps, plans a whole batch from headers, checks the plan
+//! as a whole, then writes every file once, in parallel, safely, verifies it and reports.
+//!
+//! The engine is the only part of rollcall that writes files. Sources are opened read-only; every
+//! output is written to a temp name in its final folder, synced, and renamed without replacing
+//! anything, so a crash never leaves a half file under a final name.
+
+mod execute;
+mod plan;
+mod report;
+mod steps;
+
+pub use execute::{execute, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
+pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
+pub use report::{report_file_name, write_report};
+pub use steps::{build_steps, BuiltStep};
+
+/// A problem that makes the whole run invalid (exit code 2): nothing is written.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The recipe is invalid.
+    #[error("{0}")]
+    Recipe(#[from] rollcall_recipe::RecipeError),
+    /// A plugin cannot be loaded or a step cannot be built from its table.
+    #[error("{0}")]
+    Step(String),
+    /// The plan as a whole is invalid (collisions, conflicts, destinations outside the root).
+    #[error("the plan is invalid, nothing was written:\n{}", .0.join("\n"))]
+    Plan(Vec<String>),
+    /// The output folder cannot be used.
+    #[error("{0}")]
+    Output(String),
+}

@@ -1,0 +1,309 @@
+//! `rollcall run` and `rollcall check`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rollcall_engine::{
+    build_steps, execute, plan, write_report, BuiltStep, EngineError, ExecuteOptions, FileStatus,
+    Plan, PlanOptions,
+};
+use rollcall_host::PluginHost;
+use rollcall_recipe::{find_inputs, Recipe};
+use serde::Serialize;
+
+use crate::{Outcome, PluginDirs};
+
+/// Arguments of `rollcall run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The recipe (TOML).
+    recipe: PathBuf,
+    /// Files or folders to process (folders are walked and matched against the recipe's [input]).
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Root of the delivered tree (overrides the recipe's [output] dir).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print the plan and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Files written at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Print one JSON document on stdout (the plan, or the run's per-file results).
+    #[arg(long)]
+    json: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    quiet: bool,
+    /// Override a recipe value: `output.dir=/x`, `vars.show=TWD`, `step.2.template={scene}_{take}`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    #[command(flatten)]
+    plugin_dirs: PluginDirs,
+    /// Do not read each output back to verify its audio.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// Arguments of `rollcall check`.
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The recipe (TOML).
+    recipe: PathBuf,
+    /// Override a recipe value, as for `run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    #[command(flatten)]
+    plugin_dirs: PluginDirs,
+}
+
+fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    Ok(Recipe::load(path, overrides, &env)?)
+}
+
+/// A step-independent string that identifies what the recipe's steps do.
+fn derivation(recipe: &Recipe) -> String {
+    recipe
+        .steps
+        .iter()
+        .map(|s| format!("{}:{}", s.plugin, s.table))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Load the recipe and build every step; touch no audio.
+pub fn check(args: CheckArgs) -> Result<Outcome> {
+    let result = load_recipe(&args.recipe, &args.set).and_then(|recipe| {
+        let host = PluginHost::new(&args.plugin_dirs.dirs);
+        build_steps(&recipe, &host).map(|steps| (recipe, steps))
+    });
+    match result {
+        Ok((recipe, steps)) => {
+            println!(
+                "{}: ok, {} step{}{}",
+                recipe.path.display(),
+                steps.len(),
+                if steps.len() == 1 { "" } else { "s" },
+                steps
+                    .iter()
+                    .map(|s| format!(" {}", s.plugin))
+                    .collect::<String>()
+            );
+            Ok(Outcome::Success)
+        }
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            Ok(Outcome::Invalid)
+        }
+    }
+}
+
+/// Plan the batch, check it whole, then (unless dry) write, verify and report.
+pub fn run(args: RunArgs) -> Result<Outcome> {
+    let prepared = prepare(&args);
+    let (recipe, steps, out_root) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            return Ok(Outcome::Invalid);
+        }
+    };
+    let walk = match find_inputs(&args.inputs, &recipe.input) {
+        Ok(walk) => walk,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            return Ok(Outcome::Invalid);
+        }
+    };
+    let options = PlanOptions {
+        out_root: out_root.clone(),
+        vars: recipe.vars.clone(),
+        derivation: derivation(&recipe),
+    };
+    let plan = match plan(&walk, &steps, &options) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            return Ok(Outcome::Invalid);
+        }
+    };
+    if args.dry_run {
+        return print_plan(&plan, args.json);
+    }
+    let progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
+    let summary = execute(
+        &plan,
+        &ExecuteOptions {
+            jobs: args.jobs,
+            verify: !args.no_verify,
+            progress,
+            ..ExecuteOptions::default()
+        },
+    );
+    let report = write_report(&out_root, &summary)
+        .with_context(|| format!("writing the report into {}", out_root.display()));
+    for file in &summary.files {
+        if let Some(reason) = &file.reason {
+            eprintln!("rollcall: failed: {}: {reason}", file.source.display());
+        }
+        if !args.quiet {
+            for warning in &file.warnings {
+                eprintln!("rollcall: warning: {}: {warning}", file.source.display());
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    }
+    let count = |status| summary.files.iter().filter(|f| f.status == status).count();
+    if !args.quiet {
+        eprintln!(
+            "rollcall: {} delivered, {} already delivered, {} failed{}",
+            count(FileStatus::Delivered),
+            count(FileStatus::AlreadyDelivered),
+            count(FileStatus::Failed),
+            match &report {
+                Ok(path) => format!("; report {}", path.display()),
+                Err(_) => String::new(),
+            }
+        );
+    }
+    let report_failed = match report {
+        Ok(_) => false,
+        Err(e) => {
+            eprintln!("rollcall: {e:#}");
+            true
+        }
+    };
+    Ok(if summary.failed() > 0 || report_failed {
+        Outcome::SomeFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+fn prepare(args: &RunArgs) -> Result<(Recipe, Vec<BuiltStep>, PathBuf), EngineError> {
+    let recipe = load_recipe(&args.recipe, &args.set)?;
+    let out_root = args
+        .out
+        .clone()
+        .or_else(|| recipe.output.dir.clone())
+        .ok_or_else(|| {
+            EngineError::Output(
+                "no output folder: give --out DIR or set [output] dir in the recipe".into(),
+            )
+        })?;
+    if args.inputs.is_empty() {
+        return Err(EngineError::Output(
+            "no INPUT: give the files or folders to process".into(),
+        ));
+    }
+    if let Some(jobs) = args.jobs {
+        if jobs == 0 {
+            return Err(EngineError::Output("--jobs must be at least 1".into()));
+        }
+    }
+    let host = PluginHost::new(&args.plugin_dirs.dirs);
+    let steps = build_steps(&recipe, &host)?;
+    Ok((recipe, steps, out_root))
+}
+
+#[derive(Serialize)]
+struct PlanDocument<'a> {
+    out_root: String,
+    files: Vec<PlannedEntry<'a>>,
+    skipped: Vec<SkippedEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct PlannedEntry<'a> {
+    source: String,
+    destination: &'a str,
+    already_delivered: bool,
+    channel_map: Option<Vec<u16>>,
+    changes: &'a [rollcall_take::FieldChange],
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct SkippedEntry<'a> {
+    source: String,
+    reason: &'a str,
+}
+
+fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
+    if json {
+        let document = PlanDocument {
+            out_root: plan.out_root.display().to_string(),
+            files: plan
+                .files
+                .iter()
+                .map(|f| PlannedEntry {
+                    source: f.source.path.display().to_string(),
+                    destination: &f.relative_destination,
+                    already_delivered: f.already_delivered.is_some(),
+                    channel_map: f
+                        .rendered
+                        .map
+                        .as_ref()
+                        .map(|m| m.order.iter().map(|c| c + 1).collect()),
+                    changes: &f.rendered.changes,
+                    warnings: &f.rendered.warnings,
+                })
+                .collect(),
+            skipped: plan
+                .skipped
+                .iter()
+                .map(|s| SkippedEntry {
+                    source: s.path.display().to_string(),
+                    reason: &s.reason,
+                })
+                .collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    } else {
+        for file in &plan.files {
+            let state = if file.already_delivered.is_some() {
+                "  (already delivered)"
+            } else {
+                ""
+            };
+            println!(
+                "{} -> {}{state}",
+                file.source.path.display(),
+                file.relative_destination
+            );
+            for change in &file.rendered.changes {
+                match &change.old {
+                    Some(old) => println!("    {}: {} -> {}", change.field, printable(old), printable(&change.new)),
+                    None => println!("    {}: {}", change.field, printable(&change.new)),
+                }
+            }
+            for warning in &file.rendered.warnings {
+                println!("    warning: {warning}");
+            }
+        }
+        for skipped in &plan.skipped {
+            println!("{} -> skipped: {}", skipped.path.display(), skipped.reason);
+        }
+        println!(
+            "{} files planned into {}, {} skipped; nothing written (dry run)",
+            plan.files.len(),
+            plan.out_root.display(),
+            plan.skipped.len()
+        );
+    }
+    Ok(if plan.skipped.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::SomeFailed
+    })
+}
+
+/// Multi-line values (bext descriptions) shown on one line.
+fn printable(value: &str) -> String {
+    value.replace("\r\n", "\\n").replace('\n', "\\n")
+}

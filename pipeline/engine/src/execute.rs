@@ -1,0 +1,332 @@
+//! Writing every planned file once, in parallel: temp name in the final folder, synced, renamed
+//! without replacing anything, then verified.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use rollcall_wav::{digest_audio, read_header, write_file, AudioDigest, WriteOptions};
+
+use crate::plan::{Plan, PlannedFile};
+
+/// Suffix of the temp files a run writes before renaming them into place.
+pub const TEMP_SUFFIX: &str = ".rollcall-partial";
+
+/// How a run writes.
+#[derive(Clone, Debug)]
+pub struct ExecuteOptions {
+    /// Worker threads (default: one per core).
+    pub jobs: Option<usize>,
+    /// Verify each output's audio against its source after writing.
+    pub verify: bool,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    /// Writer options (block size, RF64 threshold).
+    pub write: WriteOptions,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> Self {
+        ExecuteOptions {
+            jobs: None,
+            verify: true,
+            progress: false,
+            write: WriteOptions::default(),
+        }
+    }
+}
+
+/// What happened to one input file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    /// Written and verified.
+    Delivered,
+    /// The destination already held exactly this output; left alone.
+    AlreadyDelivered,
+    /// Could not be read, a step failed, or it could not be written.
+    Failed,
+}
+
+impl FileStatus {
+    /// The word used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Delivered => "delivered",
+            FileStatus::AlreadyDelivered => "already-delivered",
+            FileStatus::Failed => "failed",
+        }
+    }
+}
+
+/// The result of one input file.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FileOutcome {
+    /// The source file.
+    pub source: PathBuf,
+    /// Where it was (or would have been) delivered.
+    pub destination: Option<PathBuf>,
+    /// What happened.
+    pub status: FileStatus,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// Audio checksum of the delivered file (xxh3-128 over the per-channel digests).
+    pub checksum: Option<String>,
+    /// Warnings from the steps and the engine.
+    pub warnings: Vec<String>,
+}
+
+/// The results of a run.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RunSummary {
+    /// One outcome per input file: skipped inputs first, then planned files.
+    pub files: Vec<FileOutcome>,
+}
+
+impl RunSummary {
+    /// How many files failed.
+    pub fn failed(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| f.status == FileStatus::Failed)
+            .count()
+    }
+}
+
+/// The report's audio checksum: xxh3-128 over the per-channel digests, as hex.
+pub fn checksum(digest: &AudioDigest) -> String {
+    let mut bytes = Vec::with_capacity(digest.channels.len() * 16);
+    for channel in &digest.channels {
+        bytes.extend_from_slice(&channel.to_le_bytes());
+    }
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
+}
+
+/// Write every planned file (in parallel), then verify it; never replaces an existing file.
+pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
+    let mut summary = RunSummary::default();
+    for skipped in &plan.skipped {
+        summary.files.push(FileOutcome {
+            source: skipped.path.clone(),
+            destination: None,
+            status: FileStatus::Failed,
+            reason: Some(skipped.reason.clone()),
+            checksum: None,
+            warnings: Vec::new(),
+        });
+    }
+    remove_leftover_temp_files(plan);
+    let total: u64 = plan
+        .files
+        .iter()
+        .filter(|f| f.already_delivered.is_none())
+        .map(|f| f.source.file_len)
+        .sum();
+    let bar = if options.progress {
+        let bar = ProgressBar::new(total);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let deliver_all = || {
+        plan.files
+            .par_iter()
+            .map(|file| {
+                let outcome = deliver(file, options, &bar);
+                bar.set_message(format!("{}", file.relative_destination));
+                outcome
+            })
+            .collect::<Vec<_>>()
+    };
+    let outcomes = match options.jobs {
+        Some(jobs) => match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+            Ok(pool) => pool.install(deliver_all),
+            Err(_) => deliver_all(),
+        },
+        None => deliver_all(),
+    };
+    bar.finish_and_clear();
+    summary.files.extend(outcomes);
+    summary
+}
+
+fn deliver(file: &PlannedFile, options: &ExecuteOptions, bar: &ProgressBar) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        source: file.source.path.clone(),
+        destination: Some(file.destination.clone()),
+        status: FileStatus::Delivered,
+        reason: None,
+        checksum: None,
+        warnings: file.rendered.warnings.clone(),
+    };
+    if let Some(checksum) = &file.already_delivered {
+        outcome.status = FileStatus::AlreadyDelivered;
+        outcome.checksum = Some(checksum.clone());
+        return outcome;
+    }
+    match write_one(file, options, bar) {
+        Ok(checksum) => outcome.checksum = Some(checksum),
+        Err(reason) => {
+            outcome.status = FileStatus::Failed;
+            outcome.reason = Some(reason);
+        }
+    }
+    outcome
+}
+
+fn write_one(file: &PlannedFile, options: &ExecuteOptions, bar: &ProgressBar) -> Result<String, String> {
+    let source_path = &file.source.path;
+    let destination = &file.destination;
+    let folder = destination
+        .parent()
+        .ok_or_else(|| format!("{}: no folder", destination.display()))?;
+    fs::create_dir_all(folder).map_err(|e| format!("creating {}: {e}", folder.display()))?;
+
+    let mut source =
+        File::open(source_path).map_err(|e| format!("opening the source again: {e}"))?;
+    let meta = source
+        .metadata()
+        .map_err(|e| format!("reading the source's size: {e}"))?;
+    if meta.len() != file.source.file_len || meta.modified().ok() != file.source.modified {
+        return Err("the source changed after it was planned; run again".to_string());
+    }
+
+    let file_name = destination
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(folder)
+        .map_err(|e| format!("creating a temp file in {}: {e}", folder.display()))?;
+    let report = {
+        let mut writer = BufWriter::with_capacity(
+            1 << 20,
+            ProgressWriter {
+                inner: temp.as_file(),
+                bar,
+            },
+        );
+        let report = write_file(
+            &mut source,
+            &file.source.header,
+            &file.rendered.layout,
+            file.rendered.map.as_ref(),
+            &mut writer,
+            &options.write,
+        )
+        .map_err(|e| format!("writing {}: {e}", destination.display()))?;
+        writer
+            .flush()
+            .map_err(|e| format!("writing {}: {e}", destination.display()))?;
+        report
+    };
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| format!("syncing {}: {e}", destination.display()))?;
+    temp.persist_noclobber(destination).map_err(|e| {
+        if e.error.kind() == io::ErrorKind::AlreadyExists {
+            format!(
+                "{} appeared during the run; it was not replaced",
+                destination.display()
+            )
+        } else {
+            format!("renaming into {}: {}", destination.display(), e.error)
+        }
+    })?;
+    if let Ok(dir) = File::open(folder) {
+        let _ = dir.sync_all();
+    }
+
+    let expected: Vec<u128> = match &file.rendered.map {
+        Some(map) => map
+            .order
+            .iter()
+            .map(|&c| {
+                report
+                    .source_audio
+                    .channels
+                    .get(usize::from(c))
+                    .copied()
+                    .unwrap_or_default()
+            })
+            .collect(),
+        None => report.source_audio.channels.clone(),
+    };
+    if options.verify {
+        let verified = verify(destination, &expected);
+        if let Err(reason) = verified {
+            let _ = fs::remove_file(destination);
+            return Err(format!("verification failed, output removed: {reason}"));
+        }
+    }
+    Ok(checksum(&AudioDigest { channels: expected }))
+}
+
+/// Read the delivered file back and compare each channel's audio digest with the expected one.
+fn verify(destination: &Path, expected: &[u128]) -> Result<(), String> {
+    let mut delivered = File::open(destination).map_err(|e| e.to_string())?;
+    let header = read_header(&mut delivered).map_err(|e| e.to_string())?;
+    let digest = digest_audio(&mut delivered, &header).map_err(|e| e.to_string())?;
+    if digest.channels.len() != expected.len() {
+        return Err(format!(
+            "{} channels written, {} expected",
+            digest.channels.len(),
+            expected.len()
+        ));
+    }
+    for (channel, (got, want)) in digest.channels.iter().zip(expected).enumerate() {
+        if got != want {
+            return Err(format!("channel {} differs from its source", channel + 1));
+        }
+    }
+    Ok(())
+}
+
+/// Remove temp files a killed run left in the folders this run writes to.
+fn remove_leftover_temp_files(plan: &Plan) {
+    let folders: BTreeSet<&Path> = plan
+        .files
+        .iter()
+        .filter_map(|f| f.destination.parent())
+        .collect();
+    for folder in folders {
+        let Ok(entries) = fs::read_dir(folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(TEMP_SUFFIX) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// A writer that advances the progress bar by what it writes.
+struct ProgressWriter<'a, W: Write> {
+    inner: W,
+    bar: &'a ProgressBar,
+}
+
+impl<W: Write> Write for ProgressWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,283 @@
+//! Planning a batch from headers only, and checking the plan as a whole before anything is written.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use rollcall_recipe::{InputFile, WalkReport};
+use rollcall_take::{check_folder, render, Changes, RenderedTake, SourceTake};
+use rollcall_wav::{write_file, WriteOptions};
+
+use crate::steps::BuiltStep;
+use crate::EngineError;
+
+/// What a plan is made with.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// Root of the delivered tree.
+    pub out_root: PathBuf,
+    /// The recipe's `[vars]`.
+    pub vars: BTreeMap<String, String>,
+    /// Identifies the recipe's steps, so derived values (a new `FILE_UID`) are deterministic.
+    pub derivation: String,
+}
+
+/// One file the run will deliver.
+#[derive(Debug)]
+pub struct PlannedFile {
+    /// The source, read without its audio.
+    pub source: SourceTake,
+    /// The rendered layout, channel map and changes.
+    pub rendered: RenderedTake,
+    /// Destination relative to the output root, `/`-separated.
+    pub relative_destination: String,
+    /// Full destination path.
+    pub destination: PathBuf,
+    /// Set when the destination already holds exactly what this run would write: the audio checksum.
+    pub already_delivered: Option<String>,
+}
+
+/// An input left out of the plan, with the reason.
+#[derive(Clone, Debug)]
+pub struct SkippedFile {
+    /// The input file.
+    pub path: PathBuf,
+    /// Why it is left out (unreadable, a step failed).
+    pub reason: String,
+}
+
+/// The whole batch: what will be written where, and what was left out.
+#[derive(Debug)]
+pub struct Plan {
+    /// Root of the delivered tree.
+    pub out_root: PathBuf,
+    /// Files to deliver, in input order.
+    pub files: Vec<PlannedFile>,
+    /// Inputs left out, with reasons.
+    pub skipped: Vec<SkippedFile>,
+}
+
+/// Read every input's header in parallel, run the steps on its description, render its edits, and
+/// check the plan as a whole: two files on one destination, or a destination that exists with other
+/// content, make the plan invalid (nothing is written).
+pub fn plan(
+    walk: &WalkReport,
+    steps: &[BuiltStep],
+    options: &PlanOptions,
+) -> Result<Plan, EngineError> {
+    let out_canonical = options.out_root.canonicalize().ok();
+    let inputs: Vec<&InputFile> = walk
+        .files
+        .iter()
+        .filter(|f| match (&out_canonical, f.path.canonicalize()) {
+            (Some(out), Ok(path)) => !path.starts_with(out),
+            _ => true,
+        })
+        .collect();
+    let results: Vec<Result<PlannedFile, SkippedFile>> = inputs
+        .par_iter()
+        .map(|input| {
+            plan_one(input, steps, options).map_err(|reason| SkippedFile {
+                path: input.path.clone(),
+                reason,
+            })
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut skipped: Vec<SkippedFile> = walk
+        .problems
+        .iter()
+        .map(|p| SkippedFile {
+            path: p.path.clone(),
+            reason: p.reason.clone(),
+        })
+        .collect();
+    for result in results {
+        match result {
+            Ok(file) => files.push(file),
+            Err(skip) => skipped.push(skip),
+        }
+    }
+
+    let mut problems = Vec::new();
+    let mut by_destination: HashMap<String, Vec<&PlannedFile>> = HashMap::new();
+    for file in &files {
+        by_destination
+            .entry(file.relative_destination.to_lowercase())
+            .or_default()
+            .push(file);
+    }
+    let mut collisions: Vec<_> = by_destination.values().filter(|v| v.len() > 1).collect();
+    collisions.sort_by(|a, b| a[0].relative_destination.cmp(&b[0].relative_destination));
+    for group in collisions {
+        let sources: Vec<String> = group
+            .iter()
+            .map(|f| f.source.path.display().to_string())
+            .collect();
+        problems.push(format!(
+            "collision: {} would be written by {} files: {}",
+            group[0].relative_destination,
+            group.len(),
+            sources.join(", ")
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(EngineError::Plan(problems));
+    }
+
+    let checks: Vec<Result<Option<String>, String>> = files
+        .par_iter()
+        .map(|file| existing_destination(file))
+        .collect();
+    for (file, check) in files.iter_mut().zip(checks) {
+        match check {
+            Ok(delivered) => file.already_delivered = delivered,
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(EngineError::Plan(problems));
+    }
+    Ok(Plan {
+        out_root: options.out_root.clone(),
+        files,
+        skipped,
+    })
+}
+
+fn plan_one(
+    input: &InputFile,
+    steps: &[BuiltStep],
+    options: &PlanOptions,
+) -> Result<PlannedFile, String> {
+    let source = SourceTake::read(&input.path).map_err(|e| e.to_string())?;
+    let input_folder = input
+        .relative
+        .parent()
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default();
+    let mut take = source.describe(&input_folder, &options.vars);
+    let mut changes = Changes::new(&source);
+    for built in steps {
+        let edits = built
+            .step
+            .apply(&take)
+            .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
+        changes
+            .apply(&mut take, edits)
+            .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
+    }
+    let rendered = render(&source, &changes, &options.derivation).map_err(|e| e.to_string())?;
+    let folder = check_folder(rendered.folder.as_deref().unwrap_or(&input_folder))?;
+    let relative_destination = if folder.is_empty() {
+        rendered.file_name.clone()
+    } else {
+        format!("{folder}/{}", rendered.file_name)
+    };
+    let mut destination = options.out_root.clone();
+    for part in relative_destination.split('/') {
+        destination.push(part);
+    }
+    Ok(PlannedFile {
+        source,
+        rendered,
+        relative_destination,
+        destination,
+        already_delivered: None,
+    })
+}
+
+/// A destination that exists must hold exactly what this run would write (then it counts as
+/// delivered); anything else is a conflict.
+fn existing_destination(file: &PlannedFile) -> Result<Option<String>, String> {
+    let existing = match std::fs::symlink_metadata(&file.destination) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "conflict: {} cannot be examined: {e}",
+                file.destination.display()
+            ))
+        }
+    };
+    let conflict = |why: &str| {
+        format!(
+            "conflict: {} already exists with other content ({why}); source {}",
+            file.destination.display(),
+            file.source.path.display()
+        )
+    };
+    if !existing.is_file() {
+        return Err(conflict("not a regular file"));
+    }
+    let mut source = File::open(&file.source.path)
+        .map_err(|e| format!("{}: {e}", file.source.path.display()))?;
+    let mut sink = HashingSink::default();
+    let report = write_file(
+        &mut source,
+        &file.source.header,
+        &file.rendered.layout,
+        file.rendered.map.as_ref(),
+        &mut sink,
+        &WriteOptions::default(),
+    )
+    .map_err(|e| format!("{}: {e}", file.source.path.display()))?;
+    if sink.len != existing.len() {
+        return Err(conflict(&format!(
+            "{} bytes, this run would write {}",
+            existing.len(),
+            sink.len
+        )));
+    }
+    let mut delivered = File::open(&file.destination)
+        .map_err(|e| format!("{}: {e}", file.destination.display()))?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = delivered
+            .read(&mut buffer)
+            .map_err(|e| format!("{}: {e}", file.destination.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    if hasher.digest128() != sink.hasher.digest128() {
+        return Err(conflict("same size, different bytes"));
+    }
+    Ok(Some(crate::execute::checksum(&report.output_audio)))
+}
+
+/// A writer that only hashes and counts what is written to it.
+struct HashingSink {
+    hasher: xxhash_rust::xxh3::Xxh3,
+    len: u64,
+}
+
+impl Default for HashingSink {
+    fn default() -> Self {
+        HashingSink {
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            len: 0,
+        }
+    }
+}
+
+impl Write for HashingSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.hasher.update(buf);
+        self.len += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

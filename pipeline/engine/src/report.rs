@@ -1,0 +1,117 @@
+//! The run report: one CSV row per input file, in the output root.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::execute::RunSummary;
+
+/// `rollcall-report-<UTC timestamp>.csv` for a time.
+pub fn report_file_name(time: SystemTime) -> String {
+    let seconds = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "rollcall-report-{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z.csv",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+/// Gregorian date from days since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// A cell a spreadsheet cannot run as a formula: one starting with `=`, `+`, `-` or `@` (or a tab or
+/// carriage return) gets a leading `'`.
+pub fn spreadsheet_safe(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    }
+}
+
+/// Write the report into the output root; never replaces an existing report.
+pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(out_root)?;
+    let mut body = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    body.write_record(["source", "destination", "status", "reason", "audio_checksum"])
+        .map_err(std::io::Error::other)?;
+    for file in &summary.files {
+        let destination = file
+            .destination
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        body.write_record([
+            spreadsheet_safe(&file.source.display().to_string()),
+            spreadsheet_safe(&destination),
+            file.status.as_str().to_string(),
+            spreadsheet_safe(file.reason.as_deref().unwrap_or("")),
+            file.checksum.clone().unwrap_or_default(),
+        ])
+        .map_err(std::io::Error::other)?;
+    }
+    let bytes = body.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let name = report_file_name(SystemTime::now());
+    let stem = name.trim_end_matches(".csv").to_string();
+    let mut attempt = 0u32;
+    loop {
+        let path = if attempt == 0 {
+            out_root.join(&name)
+        } else {
+            out_root.join(format!("{stem}-{attempt}.csv"))
+        };
+        let mut temp = tempfile::NamedTempFile::new_in(out_root)?;
+        temp.write_all(&bytes)?;
+        temp.as_file().sync_all()?;
+        match temp.persist_noclobber(&path) {
+            Ok(_) => return Ok(path),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn report_names_carry_the_utc_time() {
+        let time = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        assert_eq!(report_file_name(time), "rollcall-report-20261118T110640Z.csv");
+        assert_eq!(
+            report_file_name(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "rollcall-report-20000229T000000Z.csv"
+        );
+    }
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(spreadsheet_safe("=1+1"), "'=1+1");
+        assert_eq!(spreadsheet_safe("+cmd"), "'+cmd");
+        assert_eq!(spreadsheet_safe("-2"), "'-2");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("/rolls/A.wav"), "/rolls/A.wav");
+    }
+}

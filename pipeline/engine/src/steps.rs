@@ -1,0 +1,65 @@
+//! Loading each recipe step's plugin and building the step from its table.
+
+use rollcall_host::{LoadedStep, PluginHost};
+use rollcall_recipe::Recipe;
+use rollcall_sdk::StepContext;
+
+use crate::EngineError;
+
+/// A step ready to run: its position in the recipe and the plugin's step object.
+pub struct BuiltStep {
+    /// 1-based position in the recipe.
+    pub index: usize,
+    /// Plugin name as written in the recipe.
+    pub plugin: String,
+    /// The built step.
+    pub step: LoadedStep,
+}
+
+/// Load every step's plugin and build the step from its table; any failure names the recipe file,
+/// the line and the step.
+pub fn build_steps(recipe: &Recipe, host: &PluginHost) -> Result<Vec<BuiltStep>, EngineError> {
+    let mut built = Vec::with_capacity(recipe.steps.len());
+    let mut problems = Vec::new();
+    for spec in &recipe.steps {
+        let location = format!(
+            "{}:{}: step {} (`{}`)",
+            recipe.path.display(),
+            spec.line,
+            spec.index,
+            spec.plugin
+        );
+        let plugin = match host.load(&spec.plugin) {
+            Ok(plugin) => plugin,
+            Err(e) => {
+                problems.push(format!("{location}: {e}"));
+                continue;
+            }
+        };
+        let context = StepContext {
+            table: spec.table.clone(),
+            recipe_dir: recipe.dir.clone(),
+        };
+        match plugin.build(&context) {
+            Ok(step) => built.push(BuiltStep {
+                index: spec.index,
+                plugin: spec.plugin.clone(),
+                step,
+            }),
+            Err(e) => {
+                let line = recipe.line_of(spec.index, e.key.as_deref());
+                problems.push(format!(
+                    "{}:{line}: step {} (`{}`): {e}",
+                    recipe.path.display(),
+                    spec.index,
+                    spec.plugin
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(built)
+    } else {
+        Err(EngineError::Step(problems.join("\n")))
+    }
+}

@@ -1,0 +1,418 @@
+//! Turning collected changes into the chunk layout and channel map the writer streams.
+
+use rollcall_ixml::{Ixml, IxmlEdits, TrackRewrite};
+use rollcall_wav::{parse_description, remove_description_key, set_description_key};
+use rollcall_wav::{ChannelMap, OutChunk};
+
+use crate::ascii::to_bext_ascii;
+use crate::changes::Changes;
+use crate::source::SourceTake;
+use crate::TakeError;
+
+/// Longest bext description EBU Tech 3285 allows, in bytes.
+const BEXT_DESCRIPTION_BYTES: usize = 256;
+
+/// One field a run changes, for the dry run and the report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldChange {
+    /// What changes: `file name`, `iXML SCENE`, `bext TRK3`, `track 3 name`, `channels`.
+    pub field: String,
+    /// The value before, when there was one.
+    pub old: Option<String>,
+    /// The value after.
+    pub new: String,
+}
+
+/// Everything the writer needs to deliver one take.
+#[derive(Clone, Debug)]
+pub struct RenderedTake {
+    /// The output chunks in order.
+    pub layout: Vec<OutChunk>,
+    /// The channel permutation and drop, when the take is re-laid.
+    pub map: Option<ChannelMap>,
+    /// The delivered file name.
+    pub file_name: String,
+    /// The folder a step set, when one did.
+    pub folder: Option<String>,
+    /// Every field that changes, old -> new.
+    pub changes: Vec<FieldChange>,
+    /// Warnings (steps' and the engine's).
+    pub warnings: Vec<String>,
+}
+
+/// Render the changes of all steps into a layout, keeping every mirror coherent:
+/// track names in iXML and bext, file names in iXML `HISTORY` and bext `FILENAME`, and a re-layout in
+/// `fmt `, `TRACK_LIST`, bext `TRKn` lines, `FILE_UID`/`HISTORY` and the coding history.
+/// `derivation` identifies the recipe so that a derived `FILE_UID` is deterministic.
+pub fn render(
+    source: &SourceTake,
+    changes: &Changes,
+    derivation: &str,
+) -> Result<RenderedTake, TakeError> {
+    let source_name = source
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file_name = changes
+        .file_name
+        .clone()
+        .unwrap_or_else(|| source_name.clone());
+    let renamed = file_name != source_name;
+    let source_tracks = source.tracks();
+    let mut report = Vec::new();
+    let mut warnings = changes.warnings.clone();
+
+    if renamed {
+        report.push(FieldChange {
+            field: "file name".into(),
+            old: Some(source_name.clone()),
+            new: file_name.clone(),
+        });
+    }
+    if let Some(folder) = &changes.folder {
+        report.push(FieldChange {
+            field: "folder".into(),
+            old: None,
+            new: folder.clone(),
+        });
+    }
+
+    let map = changes.relaid.then(|| ChannelMap {
+        order: changes
+            .tracks
+            .iter()
+            .map(|t| (t.source_interleave.saturating_sub(1)) as u16)
+            .collect(),
+    });
+    if let Some(map) = &map {
+        let listing = map
+            .order
+            .iter()
+            .enumerate()
+            .map(|(out, src)| format!("{}<-{}", out + 1, src + 1))
+            .collect::<Vec<_>>()
+            .join(" ");
+        report.push(FieldChange {
+            field: "channels".into(),
+            old: Some(source.header.fmt.channels.to_string()),
+            new: format!("{} ({listing})", map.order.len()),
+        });
+    }
+
+    let names_changed = changes
+        .tracks
+        .iter()
+        .any(|t| t.name.is_some() || t.function.is_some());
+    for (position, track) in changes.tracks.iter().enumerate() {
+        let old = source_tracks
+            .get(track.source_interleave as usize - 1)
+            .and_then(|t| t.name.clone());
+        if let Some(name) = &track.name {
+            if Some(name) != old.as_ref() {
+                report.push(FieldChange {
+                    field: format!("track {} name", position + 1),
+                    old,
+                    new: name.clone(),
+                });
+            }
+        }
+        if let Some(function) = &track.function {
+            let old = source_tracks
+                .get(track.source_interleave as usize - 1)
+                .and_then(|t| t.function.clone());
+            if Some(function) != old.as_ref() {
+                report.push(FieldChange {
+                    field: format!("track {} function", position + 1),
+                    old,
+                    new: function.clone(),
+                });
+            }
+        }
+    }
+
+    // iXML.
+    let source_uid = source
+        .ixml
+        .as_ref()
+        .and_then(|x| x.get("FILE_UID"))
+        .filter(|u| !u.trim().is_empty());
+    let mut ixml_edits = IxmlEdits::default();
+    for (path, value) in &changes.ixml {
+        ixml_edits.set.push((path.clone(), value.clone()));
+    }
+    let explicit_ixml = !changes.ixml.is_empty() || names_changed;
+    if renamed {
+        ixml_edits
+            .set
+            .push(("HISTORY/CURRENT_FILENAME".into(), file_name.clone()));
+        let has_original = source
+            .ixml
+            .as_ref()
+            .and_then(|x| x.get("HISTORY/ORIGINAL_FILENAME"))
+            .is_some_and(|v| !v.trim().is_empty());
+        if !has_original {
+            ixml_edits
+                .set
+                .push(("HISTORY/ORIGINAL_FILENAME".into(), source_name.clone()));
+        }
+    }
+    if changes.relaid {
+        let new_uid = derive_uid(
+            source_uid.as_deref().unwrap_or(&source_name),
+            derivation,
+            map.as_ref().map(|m| m.order.as_slice()).unwrap_or(&[]),
+        );
+        ixml_edits.set.push(("FILE_UID".into(), new_uid));
+        if let Some(uid) = &source_uid {
+            ixml_edits
+                .set
+                .push(("HISTORY/PARENT_UID".into(), uid.trim().to_string()));
+        }
+        ixml_edits
+            .set
+            .push(("HISTORY/PARENT_FILENAME".into(), source_name.clone()));
+    }
+    if changes.relaid || names_changed {
+        let ixml_tracks = source.ixml.as_ref().map(Ixml::tracks).unwrap_or_default();
+        let rewrites = changes
+            .tracks
+            .iter()
+            .enumerate()
+            .map(|(position, state)| {
+                let found = ixml_tracks.iter().enumerate().find(|(i, t)| {
+                    t.interleave_index.unwrap_or(*i as u32 + 1) == state.source_interleave
+                });
+                let described = source_tracks.get(state.source_interleave as usize - 1);
+                TrackRewrite {
+                    source: found.map(|(i, _)| i),
+                    channel_index: found
+                        .and_then(|(_, t)| t.channel_index)
+                        .or_else(|| described.and_then(|t| t.channel_index))
+                        .unwrap_or(state.source_interleave),
+                    interleave_index: position as u32 + 1,
+                    name: state
+                        .name
+                        .clone()
+                        .or_else(|| found.is_none().then(|| described.and_then(|t| t.name.clone())).flatten()),
+                    function: state.function.clone(),
+                }
+            })
+            .collect();
+        ixml_edits.tracks = Some(rewrites);
+    }
+    for (path, value) in &ixml_edits.set {
+        let old = source.ixml.as_ref().and_then(|x| x.get(path));
+        if old.as_deref() != Some(value.as_str()) {
+            report.push(FieldChange {
+                field: format!("iXML {path}"),
+                old,
+                new: value.clone(),
+            });
+        }
+    }
+    let touches_ixml = !ixml_edits.set.is_empty() || ixml_edits.tracks.is_some();
+    let ixml_payload = match (&source.ixml, &source.ixml_error) {
+        _ if !touches_ixml => None,
+        (Some(doc), _) => Some(
+            doc.edit(&ixml_edits)
+                .map_err(|e| TakeError::Edit(format!("iXML edit failed: {e}")))?,
+        ),
+        (None, Some(reason)) => {
+            return Err(TakeError::Edit(format!(
+                "the iXML chunk is unreadable ({reason}), so its metadata cannot be kept in step"
+            )))
+        }
+        (None, None) if explicit_ixml || changes.relaid => Some(
+            Ixml::new_document(&ixml_edits)
+                .map_err(|e| TakeError::Edit(format!("iXML could not be created: {e}")))?,
+        ),
+        (None, None) => None,
+    };
+
+    // bext.
+    let bext_payload = match &source.bext {
+        None => {
+            if !changes.bext.is_empty() || !changes.description.is_empty() {
+                warnings.push("the file has no bext chunk; bext edits were not applied".into());
+            }
+            None
+        }
+        Some(original) => {
+            let mut bext = original.clone();
+            for (field, value) in &changes.bext {
+                match field.as_str() {
+                    "description" => bext.description = value.clone(),
+                    "originator" => bext.originator = value.clone(),
+                    "originator_reference" => bext.originator_reference = value.clone(),
+                    "origination_date" => bext.origination_date = value.clone(),
+                    "origination_time" => bext.origination_time = value.clone(),
+                    "time_reference" => bext.time_reference = value.parse().unwrap_or(0),
+                    _ => bext.coding_history = value.clone(),
+                }
+            }
+            let lines = parse_description(&bext.description);
+            let prefix = lines.first().map(|l| l.prefix.clone()).unwrap_or_default();
+            let mut description = bext.description.clone();
+            for (key, value) in &changes.description {
+                description =
+                    set_description_key(&description, key, &to_bext_ascii(value), &prefix);
+            }
+            if renamed && lines.iter().any(|l| l.key == "FILENAME") {
+                description =
+                    set_description_key(&description, "FILENAME", &to_bext_ascii(&file_name), &prefix);
+            }
+            let zoom_spelling = lines.iter().any(|l| is_track_key(&l.key, "TR"));
+            let has_track_lines =
+                zoom_spelling || lines.iter().any(|l| is_track_key(&l.key, "TRK"));
+            if (changes.relaid && has_track_lines) || names_changed {
+                let spelling = if zoom_spelling { "TR" } else { "TRK" };
+                let mut with_tracks = description.clone();
+                for line in &lines {
+                    if is_track_key(&line.key, spelling) {
+                        with_tracks = remove_description_key(&with_tracks, &line.key);
+                    }
+                }
+                for (position, state) in changes.tracks.iter().enumerate() {
+                    let name = state.name.clone().or_else(|| {
+                        source_tracks
+                            .get(state.source_interleave as usize - 1)
+                            .and_then(|t| t.name.clone())
+                    });
+                    if let Some(name) = name {
+                        with_tracks = set_description_key(
+                            &with_tracks,
+                            &format!("{spelling}{}", position + 1),
+                            &to_bext_ascii(&name),
+                            &prefix,
+                        );
+                    }
+                }
+                if with_tracks.len() <= BEXT_DESCRIPTION_BYTES {
+                    description = with_tracks;
+                } else {
+                    warnings.push(format!(
+                        "the bext description would pass {BEXT_DESCRIPTION_BYTES} bytes with the track names; they are in iXML only (iXML is authoritative)"
+                    ));
+                }
+            }
+            if description.len() > BEXT_DESCRIPTION_BYTES {
+                return Err(TakeError::Edit(format!(
+                    "the bext description would be {} bytes, more than the {BEXT_DESCRIPTION_BYTES} bext allows",
+                    description.len()
+                )));
+            }
+            bext.description = description;
+            if changes.relaid {
+                let fmt = &source.header.fmt;
+                let channels = changes.tracks.len();
+                let mode = match channels {
+                    1 => "mono",
+                    2 => "dual-mono",
+                    _ => "multitrack",
+                };
+                if !bext.coding_history.is_empty() && !bext.coding_history.ends_with("\r\n") {
+                    bext.coding_history.push_str("\r\n");
+                }
+                bext.coding_history.push_str(&format!(
+                    "A=PCM,F={},W={},M={mode},T=rollcall {};re-layout {}\r\n",
+                    fmt.sample_rate,
+                    fmt.bits_per_sample,
+                    env!("CARGO_PKG_VERSION"),
+                    changes
+                        .tracks
+                        .iter()
+                        .map(|t| t.source_interleave.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ));
+            }
+            if bext == *original {
+                None
+            } else {
+                for (field, old, new) in [
+                    ("description", &original.description, &bext.description),
+                    ("coding history", &original.coding_history, &bext.coding_history),
+                    ("originator", &original.originator, &bext.originator),
+                ] {
+                    if old != new {
+                        report.push(FieldChange {
+                            field: format!("bext {field}"),
+                            old: Some(old.clone()),
+                            new: new.clone(),
+                        });
+                    }
+                }
+                Some(bext.to_bytes()?)
+            }
+        }
+    };
+
+    // Layout, in source order.
+    let header = &source.header;
+    let mut layout = Vec::with_capacity(header.chunks.len() + 1);
+    for (index, chunk) in header.chunks.iter().enumerate() {
+        if index == header.data_index {
+            if source.ixml_chunk.is_none() {
+                if let Some(payload) = &ixml_payload {
+                    layout.push(OutChunk::New {
+                        id: *b"iXML",
+                        payload: payload.clone(),
+                    });
+                }
+            }
+            layout.push(OutChunk::Audio);
+        } else if &chunk.id == b"fmt " && changes.relaid {
+            let fmt = header.fmt.relaid(changes.tracks.len() as u16);
+            layout.push(OutChunk::New {
+                id: *b"fmt ",
+                payload: fmt.to_bytes(&header.fmt_payload),
+            });
+        } else if Some(index) == source.bext_chunk && bext_payload.is_some() {
+            if let Some(payload) = &bext_payload {
+                layout.push(OutChunk::New {
+                    id: *b"bext",
+                    payload: payload.clone(),
+                });
+            }
+        } else if Some(index) == source.ixml_chunk && ixml_payload.is_some() {
+            if let Some(payload) = &ixml_payload {
+                layout.push(OutChunk::New {
+                    id: *b"iXML",
+                    payload: payload.clone(),
+                });
+            }
+        } else {
+            layout.push(OutChunk::Copy(chunk.clone()));
+        }
+    }
+
+    Ok(RenderedTake {
+        layout,
+        map,
+        file_name,
+        folder: changes.folder.clone(),
+        changes: report,
+        warnings,
+    })
+}
+
+/// True for `TRK1`.. (spelling `TRK`) or `TR1`.. (spelling `TR`).
+fn is_track_key(key: &str, spelling: &str) -> bool {
+    key.strip_prefix(spelling)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A deterministic `FILE_UID` for derived audio: a function of the parent's id, the recipe and the
+/// channel order, never random, so a rerun writes the same bytes.
+pub fn derive_uid(parent: &str, derivation: &str, order: &[u16]) -> String {
+    let mut seed = Vec::with_capacity(parent.len() + derivation.len() + order.len() * 2 + 2);
+    seed.extend_from_slice(parent.as_bytes());
+    seed.push(0);
+    seed.extend_from_slice(derivation.as_bytes());
+    seed.push(0);
+    for channel in order {
+        seed.extend_from_slice(&channel.to_le_bytes());
+    }
+    format!("RC{:030X}", xxhash_rust::xxh3::xxh3_128(&seed) >> 8)
+}
