@@ -761,7 +761,7 @@ fn metacorder_ixml(spec: &TakeSpec, file_name: &str) -> Vec<u8> {
     x.el("BWF_ORIGINATOR", "Metacorder");
     x.el("BWF_ORIGINATOR_REFERENCE", "");
     let desc = format!(
-        "gSCENE={}\ngTAKE={}\ngTAPE={}\ngNOTE={}\ngUBITS=00000000\n",
+        "gSCENE={}\r\ngTAKE={}\r\ngTAPE={}\r\ngNOTE={}\r\ngUBITS=00000000\r\n",
         ascii(&spec.scene),
         ascii(&spec.take),
         ascii(&spec.tape),
