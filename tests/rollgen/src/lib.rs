@@ -179,10 +179,15 @@ pub fn write_take(path: &Path, spec: &TakeSpec) -> io::Result<u64> {
         .filter(|c| *c > 0)
         .ok_or_else(|| invalid(format!("{} tracks: need 1 to 65535", spec.channels())))?;
     if !matches!(spec.bits, 16 | 24 | 32) {
-        return Err(invalid(format!("{} bits per sample: need 16, 24 or 32", spec.bits)));
+        return Err(invalid(format!(
+            "{} bits per sample: need 16, 24 or 32",
+            spec.bits
+        )));
     }
     if spec.sample_rate == 0 || spec.timecode_rate.0 == 0 || spec.timecode_rate.1 == 0 {
-        return Err(invalid("sample rate and timecode rate must be non-zero".into()));
+        return Err(invalid(
+            "sample rate and timecode rate must be non-zero".into(),
+        ));
     }
     let bytes_per_sample = u64::from(spec.bits / 8);
     let block_align = u64::from(channels) * bytes_per_sample;
@@ -322,7 +327,13 @@ struct BextFields<'a> {
 /// bext text is ASCII (EBU Tech 3285): anything else becomes `?`.
 fn ascii(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect()
 }
 
@@ -668,7 +679,10 @@ fn sound_devices_ixml(spec: &TakeSpec, file_name: &str) -> Vec<u8> {
         "BWF_TIME_REFERENCE_LOW",
         &(spec.start_samples & 0xFFFF_FFFF).to_string(),
     );
-    x.el("BWF_TIME_REFERENCE_HIGH", &(spec.start_samples >> 32).to_string());
+    x.el(
+        "BWF_TIME_REFERENCE_HIGH",
+        &(spec.start_samples >> 32).to_string(),
+    );
     x.el("BWF_VERSION", "1");
     x.close("BEXT");
     x.el("USER", "");
@@ -757,7 +771,10 @@ fn metacorder_ixml(spec: &TakeSpec, file_name: &str) -> Vec<u8> {
         "BWF_TIME_REFERENCE_LOW",
         &((spec.start_samples & 0xFFFF_FFFF) as u32 as i32).to_string(),
     );
-    x.el("BWF_TIME_REFERENCE_HIGH", &(spec.start_samples >> 32).to_string());
+    x.el(
+        "BWF_TIME_REFERENCE_HIGH",
+        &(spec.start_samples >> 32).to_string(),
+    );
     x.el("BWF_ORIGINATOR", "Metacorder");
     x.el("BWF_ORIGINATOR_REFERENCE", "");
     let desc = format!(
@@ -789,7 +806,9 @@ fn metacorder_ixtc(spec: &TakeSpec) -> Vec<u8> {
     b.extend_from_slice(b"wide");
     b.extend_from_slice(&0u32.to_be_bytes());
     b.extend_from_slice(b"mdat");
-    b.extend_from_slice(&((splitmix64(spec.seed) & 0x00FF_FFFF) as u32 | 0x0010_0000).to_be_bytes());
+    b.extend_from_slice(
+        &((splitmix64(spec.seed) & 0x00FF_FFFF) as u32 | 0x0010_0000).to_be_bytes(),
+    );
     b
 }
 
@@ -807,6 +826,9 @@ const EXAMPLE_FRAMES: u64 = 12_000;
 fn tod(h: u64, m: u64, s: u64) -> u64 {
     ((h * 60 + m) * 60 + s) * 48_000
 }
+
+/// One example slate: scene, take, circled, note, start time of day (h, m, s).
+type Slate = (&'static str, &'static str, bool, &'static str, (u64, u64, u64));
 
 fn example_takes() -> Vec<ExampleTake> {
     let mut takes = Vec::new();
@@ -828,7 +850,7 @@ fn example_takes() -> Vec<ExampleTake> {
         TrackSpec::new(6, "Lav3"),
         TrackSpec::new(7, "Lav4"),
     ];
-    let sd: [(&str, &str, bool, &str, (u64, u64, u64)); 6] = [
+    let sd: [Slate; 6] = [
         ("12", "1", false, "plane overhead at end", (9, 12, 4)),
         ("12", "2", true, "", (9, 15, 40)),
         ("12A", "1", false, "pickup from line 4", (9, 31, 17)),
@@ -868,7 +890,7 @@ fn example_takes() -> Vec<ExampleTake> {
         TrackSpec::new(5, "Lav2"),
         TrackSpec::new(6, "Lav3"),
     ];
-    let zoom: [(&str, &str, bool, &str, (u64, u64, u64)); 3] = [
+    let zoom: [Slate; 3] = [
         ("14", "001", false, "wind on boom", (14, 20, 0)),
         ("14", "002", true, "", (14, 23, 12)),
         ("31", "001", false, "B cam only", (15, 40, 45)),
@@ -893,7 +915,10 @@ fn example_takes() -> Vec<ExampleTake> {
                 start_samples: tod(h, m, s),
                 file_uid: {
                     let (y, mo, d) = tape_date("HBL102B");
-                    format!("ZOOM F8    {y:04}{mo:02}{d:02}{h:02}{m:02}{s:02}018{:03}A", i + 1)
+                    format!(
+                        "ZOOM F8    {y:04}{mo:02}{d:02}{h:02}{m:02}{s:02}018{:03}A",
+                        i + 1
+                    )
                 },
                 seed: 102_000 + i as u64,
             },
@@ -999,7 +1024,12 @@ mod tests {
 
     #[test]
     fn ubits_follow_sound_devices_date_and_take() {
-        let spec = TakeSpec::new(RecorderStyle::SoundDevices, "12", "3", vec![TrackSpec::new(1, "Boom")]);
+        let spec = TakeSpec::new(
+            RecorderStyle::SoundDevices,
+            "12",
+            "3",
+            vec![TrackSpec::new(1, "Boom")],
+        );
         let u = sound_devices_ubits(&spec);
         assert_eq!(u.len(), 8);
         assert!(u.ends_with("03"));

@@ -39,7 +39,11 @@ fn committed_example_rolls_are_regenerated_byte_for_byte() {
     for rel in &generated {
         let a = std::fs::read(tmp.path().join(rel)).unwrap();
         let b = std::fs::read(committed_dir().join(rel)).unwrap();
-        assert!(a == b, "{} differs from what example_rolls writes", rel.display());
+        assert!(
+            a == b,
+            "{} differs from what example_rolls writes",
+            rel.display()
+        );
         assert!(a.len() < 2 * 1024 * 1024, "{} is over 2 MiB", rel.display());
         total += a.len();
     }

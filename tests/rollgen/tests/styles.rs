@@ -18,7 +18,11 @@ fn chunks(bytes: &[u8]) -> Vec<(String, usize, usize)> {
         out.push((id, off, size));
         off += 8 + size + size % 2;
     }
-    assert_eq!(off, bytes.len(), "chunks must end exactly at the end of the file");
+    assert_eq!(
+        off,
+        bytes.len(),
+        "chunks must end exactly at the end of the file"
+    );
     out
 }
 
@@ -47,7 +51,9 @@ fn bext_version(bytes: &[u8]) -> u16 {
 }
 
 fn spec(style: RecorderStyle, channels: u32, bits: u16, frames: u64) -> TakeSpec {
-    let names = ["MixL", "MixR", "Boom", "Lav1", "Lav2", "Lav3", "Lav4", "Plant"];
+    let names = [
+        "MixL", "MixR", "Boom", "Lav1", "Lav2", "Lav3", "Lav4", "Plant",
+    ];
     let tracks = (0..channels)
         .map(|i| TrackSpec::new(i + 3, names[(i % 8) as usize]))
         .collect();
@@ -106,7 +112,11 @@ fn hound_reads_back_every_sample_of_every_channel() {
             for (i, v) in got.iter().enumerate() {
                 let frame = (i / channels as usize) as u64;
                 let ch = (i % channels as usize) as u16;
-                assert_eq!(*v, sample(s.seed, ch, frame), "{style:?} {channels}ch {bits}bit frame {frame} ch {ch}");
+                assert_eq!(
+                    *v,
+                    sample(s.seed, ch, frame),
+                    "{style:?} {channels}ch {bits}bit frame {frame} ch {ch}"
+                );
             }
         }
     }
@@ -126,11 +136,18 @@ fn odd_data_gets_a_pad_byte() {
 #[test]
 fn sound_devices_layout_and_metadata() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = write(dir.path(), "24A_3.WAV", &spec(RecorderStyle::SoundDevices, 8, 24, 100));
+    let bytes = write(
+        dir.path(),
+        "24A_3.WAV",
+        &spec(RecorderStyle::SoundDevices, 8, 24, 100),
+    );
     assert_eq!(ids(&bytes), ["bext", "iXML", "fmt ", "data"]);
     assert_eq!(bext_version(&bytes), 1);
     let d = bext_description(&bytes);
-    assert!(d.starts_with("sSPEED=023.976-ND\r\nsTAKE=3\r\nsUBITS=$"), "{d}");
+    assert!(
+        d.starts_with("sSPEED=023.976-ND\r\nsTAKE=3\r\nsUBITS=$"),
+        "{d}"
+    );
     for line in [
         "sPROJECT=TWD\r\n",
         "sSCENE=24A\r\n",
@@ -145,7 +162,10 @@ fn sound_devices_layout_and_metadata() {
     let b = body(&bytes, "bext");
     assert!(b[256..288].starts_with(b"Sound Dev: "));
     assert_eq!(&b[288..320], b"USSDVGR1112089007124001008206301");
-    assert_eq!(u64::from_le_bytes(b[338..346].try_into().unwrap()), 2_190_940_753);
+    assert_eq!(
+        u64::from_le_bytes(b[338..346].try_into().unwrap()),
+        2_190_940_753
+    );
     assert!(b[602..].starts_with(b"A=PCM,F=48000,W=24,M=poly,R=48000,T=8 Ch\r\n"));
     assert_eq!(b.len(), 602 + 256);
 
@@ -177,15 +197,29 @@ fn sound_devices_layout_and_metadata() {
 #[test]
 fn zoom_layout_and_metadata() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = write(dir.path(), "24A-T003.WAV", &spec(RecorderStyle::Zoom, 6, 24, 100));
+    let bytes = write(
+        dir.path(),
+        "24A-T003.WAV",
+        &spec(RecorderStyle::Zoom, 6, 24, 100),
+    );
     assert_eq!(ids(&bytes), ["bext", "iXML", "fmt ", "PAD ", "data"]);
     let data = chunks(&bytes).into_iter().find(|c| c.0 == "data").unwrap();
-    assert_eq!((data.1 as u64 + 8) % ZOOM_DATA_ALIGN, 0, "audio starts on the alignment");
+    assert_eq!(
+        (data.1 as u64 + 8) % ZOOM_DATA_ALIGN,
+        0,
+        "audio starts on the alignment"
+    );
     assert!(body(&bytes, "PAD ").iter().all(|b| *b == 0));
     assert_eq!(bext_version(&bytes), 1);
     let d = bext_description(&bytes);
     assert!(d.starts_with("SPEED=23.976ND\r\nTAKE=3\r\n"), "{d}");
-    for line in ["\r\nSCENE=24A\r\n", "TAPE=TWD8056\r\n", "CIRCLED=TRUE\r\n", "TR1=MixL\r\n", "TR6=Lav3\r\n"] {
+    for line in [
+        "\r\nSCENE=24A\r\n",
+        "TAPE=TWD8056\r\n",
+        "CIRCLED=TRUE\r\n",
+        "TR1=MixL\r\n",
+        "TR6=Lav3\r\n",
+    ] {
         assert!(d.contains(line), "{line:?} missing in {d:?}");
     }
     assert!(!d.contains("sSCENE"));
@@ -205,7 +239,11 @@ fn zoom_layout_and_metadata() {
 #[test]
 fn metacorder_layout_and_metadata() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = write(dir.path(), "R1-24A-03.WAV", &spec(RecorderStyle::Metacorder, 2, 24, 100));
+    let bytes = write(
+        dir.path(),
+        "R1-24A-03.WAV",
+        &spec(RecorderStyle::Metacorder, 2, 24, 100),
+    );
     assert_eq!(ids(&bytes), ["bext", "fmt ", "data", "iXML", "iXTC"]);
     assert_eq!(bext_version(&bytes), 0);
     let d = bext_description(&bytes);
@@ -214,7 +252,11 @@ fn metacorder_layout_and_metadata() {
         "gSCENE=24A\r\ngTAKE=3\r\ngTAPE=TWD8056\r\ngNOTE=car by & <gone>\r\ngUBITS=00000000\r\n"
     );
     let b = body(&bytes, "bext");
-    assert_eq!((b[324], b[327]), (b':', b':'), "Metacorder writes the date with colons");
+    assert_eq!(
+        (b[324], b[327]),
+        (b':', b':'),
+        "Metacorder writes the date with colons"
+    );
     let x = body(&bytes, "iXML");
     let text = std::str::from_utf8(x).unwrap();
     let tail = &text[text.find("</BWFXML>\r\n").unwrap() + 11..];
@@ -233,7 +275,10 @@ fn output_is_deterministic_and_seeded() {
         let first = write(a.path(), "X_1.WAV", &s);
         let second = write(b.path(), "X_1.WAV", &s);
         assert!(first == second, "{style:?}: same spec, different bytes");
-        let reseeded = TakeSpec { seed: s.seed + 1, ..s.clone() };
+        let reseeded = TakeSpec {
+            seed: s.seed + 1,
+            ..s.clone()
+        };
         let third = write(b.path(), "X_1.WAV", &reseeded);
         assert_eq!(third.len(), first.len());
         assert!(third != first, "{style:?}: the seed must change the audio");
@@ -246,11 +291,20 @@ fn invalid_specs_are_refused() {
     let path = dir.path().join("bad.WAV");
     let mut s = spec(RecorderStyle::SoundDevices, 2, 24, 10);
     s.bits = 8;
-    assert_eq!(write_take(&path, &s).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(
+        write_take(&path, &s).unwrap_err().kind(),
+        std::io::ErrorKind::InvalidInput
+    );
     let mut s = spec(RecorderStyle::Zoom, 2, 24, 10);
     s.tracks.clear();
-    assert_eq!(write_take(&path, &s).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(
+        write_take(&path, &s).unwrap_err().kind(),
+        std::io::ErrorKind::InvalidInput
+    );
     let mut s = spec(RecorderStyle::Metacorder, 8, 32, 10);
     s.frames = 1 << 30;
-    assert_eq!(write_take(&path, &s).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(
+        write_take(&path, &s).unwrap_err().kind(),
+        std::io::ErrorKind::InvalidInput
+    );
 }

@@ -14,7 +14,11 @@ fn main() -> ExitCode {
                 let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
                 println!("{size:>9}  {}", f.display());
             }
-            println!("also: {}, {}", dir.join("cast.csv").display(), dir.join("episodes.csv").display());
+            println!(
+                "also: {}, {}",
+                dir.join("cast.csv").display(),
+                dir.join("episodes.csv").display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
