@@ -35,7 +35,7 @@ pub enum RecipeError {
         line: usize,
         /// The unknown key.
         key: String,
-        /// Where it was found: `[output]`, `[recipe]`, `the top level`, ...
+        /// Where it was found: `[output]`, `[recipe]`, `the top-level table`, ...
         table: String,
     },
     /// A value of the wrong type.

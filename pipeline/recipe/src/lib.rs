@@ -459,7 +459,7 @@ pub(crate) fn check_glob(pattern: &str) -> Result<(), String> {
 /// How a table is named in errors.
 fn table_name(path: &[String]) -> String {
     match path {
-        [] => "the top level".to_string(),
+        [] => "the top-level table".to_string(),
         [step, n] if step == "step" => format!("[[step]] #{n}"),
         _ => format!("[{}]", path.join(".")),
     }
