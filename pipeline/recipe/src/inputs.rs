@@ -174,7 +174,10 @@ impl Walk<'_> {
             return self.problem(folder, reason);
         }
         if ancestors.len() >= MAX_DEPTH {
-            return self.problem(folder, format!("more than {MAX_DEPTH} folders deep (not walked)"));
+            return self.problem(
+                folder,
+                format!("more than {MAX_DEPTH} folders deep (not walked)"),
+            );
         }
         let entries = match fs::read_dir(folder) {
             Ok(entries) => entries,

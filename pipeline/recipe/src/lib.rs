@@ -141,14 +141,19 @@ pub struct StepSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecipeFile {
+    /// `[recipe]`: name of the recipe.
     #[serde(default)]
     recipe: RecipeTable,
+    /// `[vars]`: free values usable as `{name}` in templates (strings; integers and booleans allowed).
     #[serde(default)]
     vars: BTreeMap<String, VarValue>,
+    /// `[input]`: which files of an `INPUT` folder are processed.
     #[serde(default)]
     input: InputRules,
+    /// `[output]`: where delivered files go.
     #[serde(default)]
     output: OutputRules,
+    /// `[[step]]`: the steps, in order; each needs `plugin`, the other keys belong to the plugin.
     #[serde(default)]
     pub(crate) step: Vec<toml::Table>,
 }
@@ -197,8 +202,7 @@ impl Recipe {
             source,
         })?;
         let loader = Loader::parse(path, &text)?;
-        let file: RecipeFile =
-            toml::from_str(&text).map_err(|e| loader.deserialize_error(&e))?;
+        let file: RecipeFile = toml::from_str(&text).map_err(|e| loader.deserialize_error(&e))?;
         // Check the file alone first, so its errors carry lines.
         loader.check(&file)?;
 
@@ -293,9 +297,10 @@ impl<'a> Loader<'a> {
         if let Some(rest) = message.strip_prefix("unknown field `") {
             let key = rest.split('`').next().unwrap_or(rest).to_string();
             let entry = offset.and_then(|o| self.index.key_at(o));
-            let table = entry
-                .and_then(|e| e.path.split_last())
-                .map_or_else(|| "the recipe".to_string(), |(_, parent)| table_name(parent));
+            let table = entry.and_then(|e| e.path.split_last()).map_or_else(
+                || "the recipe".to_string(),
+                |(_, parent)| table_name(parent),
+            );
             let line = entry
                 .and_then(|e| e.key.as_ref())
                 .map_or(line, |k| self.index.line_at(k.start));

@@ -124,9 +124,8 @@ pub(crate) fn resolve(
             if *key == "plugin" {
                 check_plugin_name(&o.value).map_err(|m| err(format!("`plugin`: {m}")))?;
             }
-            let value = coerce_like(existing, &o.value).map_err(|m| {
-                err(format!("`step.{n}.{key}`: {m}"))
-            })?;
+            let value = coerce_like(existing, &o.value)
+                .map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
             (format!("step[{}].{key}", n - 1), value)
         }
         [table @ ("recipe" | "input" | "output"), key, ..] => {
@@ -226,9 +225,9 @@ pub(crate) fn to_config(value: &toml::Value) -> config::Value {
         toml::Value::Boolean(b) => config::ValueKind::Boolean(*b),
         toml::Value::Datetime(d) => config::ValueKind::String(d.to_string()),
         toml::Value::Array(a) => config::ValueKind::Array(a.iter().map(to_config).collect()),
-        toml::Value::Table(t) => config::ValueKind::Table(
-            t.iter().map(|(k, v)| (k.clone(), to_config(v))).collect(),
-        ),
+        toml::Value::Table(t) => {
+            config::ValueKind::Table(t.iter().map(|(k, v)| (k.clone(), to_config(v))).collect())
+        }
     };
     config::Value::new(None, kind)
 }

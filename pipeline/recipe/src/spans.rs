@@ -38,7 +38,9 @@ impl SpanIndex {
 
     /// 1-based line of a byte offset.
     pub fn line_at(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset).max(1)
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1)
     }
 
     /// The entry at exactly this path.

@@ -269,7 +269,10 @@ fn set_overrides_win_over_env_and_file() {
     assert_eq!(recipe.vars.get("season").map(String::as_str), Some("9"));
     assert_eq!(recipe.name.as_deref(), Some("Other"));
     assert_eq!(
-        recipe.steps[1].table.get("template").and_then(|v| v.as_str()),
+        recipe.steps[1]
+            .table
+            .get("template")
+            .and_then(|v| v.as_str()),
         Some("{scene}_{take}")
     );
     // The rest of the file is untouched by the layering.
@@ -292,7 +295,10 @@ fn env_overrides_apply_and_relative_dir_resolves() {
     let env = vec![
         ("ROLLCALL_OUTPUT__DIR".to_string(), "out".to_string()),
         ("ROLLCALL_VARS__SHOW".to_string(), "FTWD".to_string()),
-        ("ROLLCALL_STEP__2__TEMPLATE".to_string(), "{take}".to_string()),
+        (
+            "ROLLCALL_STEP__2__TEMPLATE".to_string(),
+            "{take}".to_string(),
+        ),
     ];
     let recipe = Recipe::load(&path, &[], &env).expect("loads");
     assert_eq!(
@@ -301,7 +307,10 @@ fn env_overrides_apply_and_relative_dir_resolves() {
     );
     assert_eq!(recipe.vars.get("show").map(String::as_str), Some("FTWD"));
     assert_eq!(
-        recipe.steps[1].table.get("template").and_then(|v| v.as_str()),
+        recipe.steps[1]
+            .table
+            .get("template")
+            .and_then(|v| v.as_str()),
         Some("{take}")
     );
     assert_eq!(
@@ -353,7 +362,9 @@ fn step_overrides_are_typed_like_the_value_they_replace() {
         .expect_err("not an integer")
         .to_string();
     assert!(
-        message.ends_with(": --set step.1.count=many: `step.1.count`: expected an integer, found `many`"),
+        message.ends_with(
+            ": --set step.1.count=many: `step.1.count`: expected an integer, found `many`"
+        ),
         "{message}"
     );
 }
@@ -368,17 +379,52 @@ fn input_overrides_take_an_array_or_one_pattern() {
     assert!(message.to_string().contains("--set input.include=[*.wav"));
 }
 
+/// `--set` values, environment variables, and the expected error text.
+type OverrideCase = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
 #[test]
 fn override_errors_name_the_override() {
-    let cases: [(&[&str], &[(&str, &str)], &str); 8] = [
-        (&["outptu.dir=x"], &[], "--set outptu.dir=x: unknown key `outptu.dir`"),
-        (&["output.template=x"], &[], "--set output.template=x: unknown key `template` in [output]"),
-        (&["step.9.template=x"], &[], "--set step.9.template=x: there is no step 9: the recipe has 4 step(s)"),
-        (&["step.0.template=x"], &[], "--set step.0.template=x: there is no step 0"),
+    let cases: [OverrideCase; 8] = [
+        (
+            &["outptu.dir=x"],
+            &[],
+            "--set outptu.dir=x: unknown key `outptu.dir`",
+        ),
+        (
+            &["output.template=x"],
+            &[],
+            "--set output.template=x: unknown key `template` in [output]",
+        ),
+        (
+            &["step.9.template=x"],
+            &[],
+            "--set step.9.template=x: there is no step 9: the recipe has 4 step(s)",
+        ),
+        (
+            &["step.0.template=x"],
+            &[],
+            "--set step.0.template=x: there is no step 0",
+        ),
         (&["output.dir"], &[], "--set output.dir: expected KEY=VALUE"),
-        (&["step.2.plugin=../evil"], &[], "--set step.2.plugin=../evil: `plugin`: bad plugin name"),
-        (&[], &[("ROLLCALL_OUTPTU__DIR", "/x")], "environment variable ROLLCALL_OUTPTU__DIR: unknown key `outptu.dir`"),
-        (&[], &[("ROLLCALL_STEP__5__CSV", "a.csv")], "environment variable ROLLCALL_STEP__5__CSV: there is no step 5"),
+        (
+            &["step.2.plugin=../evil"],
+            &[],
+            "--set step.2.plugin=../evil: `plugin`: bad plugin name",
+        ),
+        (
+            &[],
+            &[("ROLLCALL_OUTPTU__DIR", "/x")],
+            "environment variable ROLLCALL_OUTPTU__DIR: unknown key `outptu.dir`",
+        ),
+        (
+            &[],
+            &[("ROLLCALL_STEP__5__CSV", "a.csv")],
+            "environment variable ROLLCALL_STEP__5__CSV: there is no step 5",
+        ),
     ];
     for (sets, env, expected) in cases {
         let err = load_with(SPEC_RECIPE, sets, env).expect_err(expected);
@@ -403,7 +449,9 @@ fn file_errors_come_before_overrides() {
 #[test]
 fn missing_recipe_file_names_it() {
     let err = Recipe::load(Path::new("/nonexistent/r.toml"), &[], &[]).expect_err("missing");
-    assert!(err.to_string().starts_with("/nonexistent/r.toml: cannot read recipe"));
+    assert!(err
+        .to_string()
+        .starts_with("/nonexistent/r.toml: cannot read recipe"));
 }
 
 #[test]
@@ -419,7 +467,8 @@ fn step_must_be_an_array_of_tables() {
         error_text(load("[step]\nplugin = \"rename\"\n")),
         "recipes/dailies.toml:1: `step`: expected an array, found a table"
     );
-    let inline = load("step = [\n  { plugin = \"rename\", template = \"{take}\" },\n]\n").expect("loads");
+    let inline =
+        load("step = [\n  { plugin = \"rename\", template = \"{take}\" },\n]\n").expect("loads");
     assert_eq!(inline.steps[0].plugin, "rename");
     assert_eq!(inline.line_of(1, Some("template")), 2);
 }
