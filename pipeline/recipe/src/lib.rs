@@ -1,1 +1,505 @@
-//! Recipe files: parsing, validation with line numbers, layered overrides.
+//! Recipe files: parsing, validation with line numbers, layered overrides; and input discovery.
+//!
+//! A recipe is a TOML file (SPEC section 2). [`Recipe::load`] parses it keeping spans, so that every
+//! error names the file, the line and the key; then layers the `ROLLCALL_*` environment variables and
+//! the `--set KEY=VALUE` overrides over it with the `config` crate. [`find_inputs`] finds the files to
+//! process under the command line's `INPUT`s.
+//!
+//! # Recipe keys
+//!
+//! - `[recipe]`: see [`RecipeTable`].
+//! - `[vars]`: free `name = value` pairs usable as `{name}` in templates. Values are strings; integers
+//!   and booleans are accepted and turned into their TOML text (`season = 8` is `"8"`); floats, dates,
+//!   arrays and tables are errors.
+//! - `[input]`: see [`InputRules`].
+//! - `[output]`: see [`OutputRules`].
+//! - `[[step]]`: one table per step, run in order. `plugin` (required) names the plugin: letters,
+//!   digits, `-` and `_` only. The other keys belong to the plugin, which checks them itself.
+//!
+//! # Overrides
+//!
+//! Applied in this order over the file, later ones winning:
+//! 1. environment variables `ROLLCALL_<KEY>`, segments separated by `__` and lower-cased
+//!    (`ROLLCALL_OUTPUT__DIR=/x`, `ROLLCALL_VARS__SHOW=TWD`, `ROLLCALL_STEP__2__TEMPLATE=...`).
+//!    `ROLLCALL_PLUGIN_PATH` is not a recipe key and is ignored; any other `ROLLCALL_*` variable that
+//!    is not a recipe key is an error.
+//! 2. `--set KEY=VALUE`, with the key as written (case kept): `output.dir=/x`, `vars.show=TWD`,
+//!    `step.2.template={scene}_{take}` (steps numbered from 1).
+//!
+//! The keys are `recipe.name`, `vars.NAME`, `input.include`, `input.exclude`, `output.dir` and
+//! `step.N.KEY` with `N` an existing step; anything else is an error naming the override. Key segments
+//! are letters, digits, `-` and `_`. Values are text: `input.include`/`input.exclude` take a TOML array
+//! (`["*.wav"]`) or one pattern; a step key already in the file is typed like the value it replaces
+//! (integer, float, boolean, or array: a TOML array or one string); a new step key is a string.
+//! When overrides are present the merged tables go through `config`, which turns TOML date-times into
+//! strings.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+mod error;
+mod inputs;
+mod overrides;
+mod spans;
+
+pub use error::RecipeError;
+pub use inputs::{find_inputs, InputFile, InputProblem, WalkReport};
+pub use spans::KeyLines;
+
+use spans::SpanIndex;
+
+/// A loaded recipe: the file's values with the overrides applied.
+#[derive(Clone, Debug, Default)]
+pub struct Recipe {
+    /// The recipe file, as given.
+    pub path: PathBuf,
+    /// The folder of the recipe file (`.` for a bare file name); relative paths in the recipe are
+    /// relative to it.
+    pub dir: PathBuf,
+    /// `[recipe] name`.
+    pub name: Option<String>,
+    /// `[vars]`, all as strings.
+    pub vars: BTreeMap<String, String>,
+    /// `[input]`.
+    pub input: InputRules,
+    /// `[output]`, with `dir` resolved against [`Recipe::dir`].
+    pub output: OutputRules,
+    /// The `[[step]]` tables, in order.
+    pub steps: Vec<StepSpec>,
+    /// Where each key is in the file, and which override set it; see [`Recipe::line_of`].
+    pub lines: KeyLines,
+}
+
+/// `[recipe]`: facts about the recipe itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecipeTable {
+    /// A name for the recipe, shown in reports. Optional.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `[input]`: which files under an `INPUT` folder are processed.
+///
+/// Patterns are globs matched against a file's path relative to the `INPUT` folder, with `/` between
+/// folders; `*` and `?` also match `/`, so `**/*.wav` matches `A.wav` at the top as well as
+/// `day1/A.wav`. Matching is case-sensitive. A file named directly as an `INPUT` is always taken.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputRules {
+    /// A file is taken when one of these matches. Default `["**/*.wav", "**/*.WAV"]`.
+    #[serde(default = "default_include")]
+    pub include: Vec<String>,
+    /// ... and none of these matches. Default `["**/._*"]` (macOS resource forks).
+    #[serde(default = "default_exclude")]
+    pub exclude: Vec<String>,
+}
+
+impl Default for InputRules {
+    fn default() -> Self {
+        InputRules {
+            include: default_include(),
+            exclude: default_exclude(),
+        }
+    }
+}
+
+fn default_include() -> Vec<String> {
+    vec!["**/*.wav".to_string(), "**/*.WAV".to_string()]
+}
+
+fn default_exclude() -> Vec<String> {
+    vec!["**/._*".to_string()]
+}
+
+/// `[output]`: where delivered files go.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputRules {
+    /// Root of the delivered tree. Optional; `--out` wins. A relative path is relative to the recipe
+    /// file's folder (after loading it is resolved against it).
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+}
+
+/// One `[[step]]` of a recipe.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepSpec {
+    /// Position in the recipe, from 1.
+    pub index: usize,
+    /// `plugin`: the plugin's name (letters, digits, `-`, `_`).
+    pub plugin: String,
+    /// The step's other keys, for the plugin to check and use.
+    pub table: toml::Table,
+    /// 1-based line of the step's `[[step]]` header.
+    pub line: usize,
+}
+
+/// The whole file, as the schema reads it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecipeFile {
+    /// `[recipe]`: name of the recipe.
+    #[serde(default)]
+    recipe: RecipeTable,
+    /// `[vars]`: free values usable as `{name}` in templates (strings; integers and booleans allowed).
+    #[serde(default)]
+    vars: BTreeMap<String, VarValue>,
+    /// `[input]`: which files of an `INPUT` folder are processed.
+    #[serde(default)]
+    input: InputRules,
+    /// `[output]`: where delivered files go.
+    #[serde(default)]
+    output: OutputRules,
+    /// `[[step]]`: the steps, in order; each needs `plugin`, the other keys belong to the plugin.
+    #[serde(default)]
+    pub(crate) step: Vec<toml::Table>,
+}
+
+/// A `[vars]` value: a string, or an integer or boolean turned into a string.
+#[derive(Debug)]
+struct VarValue(String);
+
+impl<'de> Deserialize<'de> for VarValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = VarValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<VarValue, E> {
+                Ok(VarValue(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<VarValue, E> {
+                Ok(VarValue(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<VarValue, E> {
+                Ok(VarValue(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<VarValue, E> {
+                Ok(VarValue(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl Recipe {
+    /// Load a recipe file, then layer `env` (`ROLLCALL_*` only) and `overrides` (`KEY=VALUE`) over it.
+    ///
+    /// `env` is the process environment; variables not starting with `ROLLCALL_`, and
+    /// `ROLLCALL_PLUGIN_PATH`, are ignored.
+    pub fn load(
+        path: &Path,
+        overrides: &[String],
+        env: &[(String, String)],
+    ) -> Result<Recipe, RecipeError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RecipeError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let loader = Loader::parse(path, &text)?;
+        let file: RecipeFile = toml::from_str(&text).map_err(|e| loader.deserialize_error(&e))?;
+        // Check the file alone first, so its errors carry lines.
+        loader.check(&file)?;
+
+        let wanted = overrides::collect(path, overrides, env)?;
+        let mut lines = KeyLines::from_index(&loader.index);
+        let file = if wanted.is_empty() {
+            file
+        } else {
+            let mut resolved = Vec::new();
+            for o in &wanted {
+                resolved.push(overrides::resolve(path, &file, o)?);
+            }
+            let layering = |e: config::ConfigError| RecipeError::Layering {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            };
+            let mut builder = config::Config::builder()
+                .add_source(config::File::from_str(&text, config::FileFormat::Toml));
+            for r in resolved {
+                builder = builder
+                    .set_override(&r.expression, r.value)
+                    .map_err(layering)?;
+                lines.set_override(r.key_path, r.origin);
+            }
+            let merged: RecipeFile = builder
+                .build()
+                .and_then(config::Config::try_deserialize)
+                .map_err(layering)?;
+            loader.check(&merged)?;
+            merged
+        };
+        let mut recipe = loader.build(file)?;
+        recipe.lines = lines;
+        Ok(recipe)
+    }
+
+    /// 1-based line of `key` in step `step_index` (from 1) in the recipe file, or of the step's
+    /// `[[step]]` header when `key` is `None` or not in the file; 0 when there is no such step.
+    pub fn line_of(&self, step_index: usize, key: Option<&str>) -> usize {
+        let number = step_index.to_string();
+        key.and_then(|k| self.lines.line(&["step", &number, k]))
+            .or_else(|| self.lines.line(&["step", &number]))
+            .or_else(|| {
+                self.steps
+                    .iter()
+                    .find(|s| s.index == step_index)
+                    .map(|s| s.line)
+            })
+            .unwrap_or(0)
+    }
+
+    /// The override (`--set ...` or `environment variable ROLLCALL_...`) that set `key` of step
+    /// `step_index`, if one did: errors about that value should name it rather than the file's line.
+    pub fn override_of(&self, step_index: usize, key: &str) -> Option<&str> {
+        self.lines
+            .override_of(&["step", &step_index.to_string(), key])
+    }
+}
+
+/// The recipe file's text, parsed with spans.
+struct Loader<'a> {
+    path: &'a Path,
+    index: SpanIndex,
+}
+
+impl<'a> Loader<'a> {
+    fn parse(path: &'a Path, text: &str) -> Result<Loader<'a>, RecipeError> {
+        let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let line = 1 + text.get(..offset).map_or(0, |t| t.matches('\n').count());
+            RecipeError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                message: first_line(e.message()),
+            }
+        })?;
+        Ok(Loader {
+            path,
+            index: SpanIndex::new(text, &doc),
+        })
+    }
+
+    fn line(&self, path: &[&str]) -> usize {
+        self.index.line_of(path).unwrap_or(1)
+    }
+
+    /// Turn a serde error from the file into one naming the line and the key.
+    fn deserialize_error(&self, e: &toml::de::Error) -> RecipeError {
+        let message = e.message();
+        let offset = e.span().map(|s| s.start);
+        let line = offset.map_or(1, |o| self.index.line_at(o));
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            let key = rest.split('`').next().unwrap_or(rest).to_string();
+            let entry = offset.and_then(|o| self.index.key_at(o));
+            let table = entry.and_then(|e| e.path.split_last()).map_or_else(
+                || "the recipe".to_string(),
+                |(_, parent)| table_name(parent),
+            );
+            let line = entry
+                .and_then(|e| e.key.as_ref())
+                .map_or(line, |k| self.index.line_at(k.start));
+            return RecipeError::UnknownKey {
+                path: self.path.to_path_buf(),
+                line,
+                key,
+                table,
+            };
+        }
+        if let Some(rest) = message.strip_prefix("invalid type: ") {
+            let (found_serde, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+            let entry = offset.and_then(|o| self.index.value_at(o));
+            let key = entry.map_or_else(|| "?".to_string(), |e| dotted(&e.path));
+            let found = entry.map_or_else(|| found_serde.to_string(), |e| e.kind.to_string());
+            return RecipeError::WrongType {
+                path: self.path.to_path_buf(),
+                line,
+                key,
+                expected: plain_expected(expected),
+                found,
+            };
+        }
+        RecipeError::Syntax {
+            path: self.path.to_path_buf(),
+            line,
+            message: first_line(message),
+        }
+    }
+
+    /// Checks that serde does not make: plugin names, globs, empty paths.
+    fn check(&self, file: &RecipeFile) -> Result<(), RecipeError> {
+        for (which, patterns) in [
+            ("include", &file.input.include),
+            ("exclude", &file.input.exclude),
+        ] {
+            for (i, pattern) in patterns.iter().enumerate() {
+                check_glob(pattern).map_err(|message| RecipeError::InvalidValue {
+                    path: self.path.to_path_buf(),
+                    line: self
+                        .index
+                        .line_of(&["input", which, &(i + 1).to_string()])
+                        .unwrap_or_else(|| self.line(&["input", which])),
+                    key: format!("input.{which}"),
+                    message,
+                })?;
+            }
+        }
+        if file
+            .output
+            .dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
+            return Err(RecipeError::InvalidValue {
+                path: self.path.to_path_buf(),
+                line: self.line(&["output", "dir"]),
+                key: "output.dir".into(),
+                message: "must not be empty".into(),
+            });
+        }
+        for (i, table) in file.step.iter().enumerate() {
+            let n = (i + 1).to_string();
+            match table.get("plugin") {
+                None => {
+                    return Err(RecipeError::MissingKey {
+                        path: self.path.to_path_buf(),
+                        line: self.line(&["step", &n]),
+                        key: "plugin".into(),
+                        table: format!("[[step]] #{n}"),
+                    })
+                }
+                Some(toml::Value::String(name)) => {
+                    check_plugin_name(name).map_err(|message| RecipeError::InvalidValue {
+                        path: self.path.to_path_buf(),
+                        line: self.line(&["step", &n, "plugin"]),
+                        key: format!("step.{n}.plugin"),
+                        message,
+                    })?;
+                }
+                Some(other) => {
+                    return Err(RecipeError::WrongType {
+                        path: self.path.to_path_buf(),
+                        line: self.line(&["step", &n, "plugin"]),
+                        key: format!("step.{n}.plugin"),
+                        expected: "a string".into(),
+                        found: toml_kind(other).into(),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The [`Recipe`] from a checked file.
+    fn build(&self, file: RecipeFile) -> Result<Recipe, RecipeError> {
+        let dir = match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut steps = Vec::new();
+        for (i, mut table) in file.step.into_iter().enumerate() {
+            let index = i + 1;
+            let n = index.to_string();
+            let plugin = match table.remove("plugin") {
+                Some(toml::Value::String(name)) => name,
+                _ => {
+                    return Err(RecipeError::MissingKey {
+                        path: self.path.to_path_buf(),
+                        line: self.line(&["step", &n]),
+                        key: "plugin".into(),
+                        table: format!("[[step]] #{n}"),
+                    })
+                }
+            };
+            steps.push(StepSpec {
+                index,
+                plugin,
+                table,
+                line: self.line(&["step", &n]),
+            });
+        }
+        Ok(Recipe {
+            path: self.path.to_path_buf(),
+            output: OutputRules {
+                dir: file.output.dir.map(|d| dir.join(d)),
+            },
+            dir,
+            name: file.recipe.name,
+            vars: file.vars.into_iter().map(|(k, v)| (k, v.0)).collect(),
+            input: file.input,
+            steps,
+            lines: KeyLines::default(),
+        })
+    }
+}
+
+/// Check a plugin name: letters, digits, `-` and `_` only (a recipe never loads a library by path).
+pub(crate) fn check_plugin_name(name: &str) -> Result<(), String> {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "bad plugin name `{name}`: only letters, digits, '-' and '_' are allowed \
+             (a recipe names a plugin, never a library path)"
+        ))
+    }
+}
+
+/// Check a glob pattern.
+pub(crate) fn check_glob(pattern: &str) -> Result<(), String> {
+    glob::Pattern::new(pattern)
+        .map(|_| ())
+        .map_err(|e| format!("invalid glob pattern `{pattern}`: {}", e.msg))
+}
+
+/// How a table is named in errors.
+fn table_name(path: &[String]) -> String {
+    match path {
+        [] => "the top-level table".to_string(),
+        [step, n] if step == "step" => format!("[[step]] #{n}"),
+        _ => format!("[{}]", path.join(".")),
+    }
+}
+
+/// A key path as written in errors (`vars.season`, `step.2.plugin`).
+fn dotted(path: &[String]) -> String {
+    path.join(".")
+}
+
+/// serde's "expected" text in the words of a TOML user.
+fn plain_expected(expected: &str) -> String {
+    match expected {
+        "a sequence" => "an array".to_string(),
+        "a map" => "a table".to_string(),
+        "path string" => "a string".to_string(),
+        e if e.starts_with("struct ") => "a table".to_string(),
+        e => e.to_string(),
+    }
+}
+
+/// The kind of a TOML value as said in errors.
+fn toml_kind(value: &toml::Value) -> &'static str {
+    match value {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a float",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date-time",
+        toml::Value::Array(_) => "an array",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+/// The first line of a multi-line parser message.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}

@@ -1,0 +1,233 @@
+//! `--set KEY=VALUE` and `ROLLCALL_*` overrides: parsing, schema check, coercion to config values.
+
+use std::path::Path;
+
+use crate::{check_glob, check_plugin_name, RecipeError, RecipeFile};
+
+/// The keys an override may name, for error messages.
+const KNOWN_KEYS: &str =
+    "recipe.name, vars.NAME, input.include, input.exclude, output.dir, step.N.KEY (N from 1)";
+
+/// The environment variable that is not a recipe key.
+const PLUGIN_PATH_VAR: &str = "ROLLCALL_PLUGIN_PATH";
+
+/// One override as given, before it is checked.
+#[derive(Clone, Debug)]
+pub(crate) struct Override {
+    /// `--set output.dir=/x` or `environment variable ROLLCALL_OUTPUT__DIR`.
+    pub origin: String,
+    /// Key path segments (`output`, `dir`).
+    pub segments: Vec<String>,
+    /// The value, as text.
+    pub value: String,
+}
+
+/// An override checked against the schema: where it goes and what it sets.
+#[derive(Clone, Debug)]
+pub(crate) struct ResolvedOverride {
+    /// Path expression for `config` (`output.dir`, `step[1].template`).
+    pub expression: String,
+    /// The value, typed.
+    pub value: config::Value,
+    /// Key path for [`crate::KeyLines`] (`step`, `2`, `template`).
+    pub key_path: Vec<String>,
+    /// As given, for errors.
+    pub origin: String,
+}
+
+/// Collect the environment overrides (first) and the `--set` overrides (last, so they win).
+pub(crate) fn collect(
+    recipe: &Path,
+    sets: &[String],
+    env: &[(String, String)],
+) -> Result<Vec<Override>, RecipeError> {
+    let mut out = Vec::new();
+    let mut env_vars: Vec<&(String, String)> = env
+        .iter()
+        .filter(|(name, _)| name.starts_with("ROLLCALL_") && name != PLUGIN_PATH_VAR)
+        .collect();
+    env_vars.sort();
+    for (name, value) in env_vars {
+        let rest = name.strip_prefix("ROLLCALL_").unwrap_or(name);
+        out.push(Override {
+            origin: format!("environment variable {name}"),
+            segments: rest.split("__").map(str::to_lowercase).collect(),
+            value: value.clone(),
+        });
+    }
+    for set in sets {
+        let origin = format!("--set {set}");
+        let Some((key, value)) = set.split_once('=') else {
+            return Err(override_error(recipe, &origin, "expected KEY=VALUE"));
+        };
+        out.push(Override {
+            origin,
+            segments: key.trim().split('.').map(str::to_string).collect(),
+            value: value.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Check an override against the schema and the file's steps; type its value.
+pub(crate) fn resolve(
+    recipe: &Path,
+    file: &RecipeFile,
+    o: &Override,
+) -> Result<ResolvedOverride, RecipeError> {
+    let err = |message: String| override_error(recipe, &o.origin, &message);
+    if let Some(bad) = o
+        .segments
+        .iter()
+        .find(|s| s.is_empty() || !s.chars().all(is_key_char))
+    {
+        return Err(err(format!(
+            "key segment `{bad}` must be letters, digits, '-' or '_' (recipe keys: {KNOWN_KEYS})"
+        )));
+    }
+    let segments: Vec<&str> = o.segments.iter().map(String::as_str).collect();
+    let string = || config::Value::new(None, config::ValueKind::String(o.value.clone()));
+    let (expression, value) = match segments.as_slice() {
+        ["recipe", "name"] | ["vars", _] => (segments.join("."), string()),
+        ["output", "dir"] => {
+            if o.value.is_empty() {
+                return Err(err("`output.dir` must not be empty".into()));
+            }
+            (segments.join("."), string())
+        }
+        ["input", which @ ("include" | "exclude")] => {
+            let patterns = parse_list(&o.value).map_err(err)?;
+            for pattern in &patterns {
+                check_glob(pattern).map_err(|m| err(format!("`input.{which}`: {m}")))?;
+            }
+            let array = patterns
+                .into_iter()
+                .map(|p| config::Value::new(None, config::ValueKind::String(p)))
+                .collect();
+            (
+                segments.join("."),
+                config::Value::new(None, config::ValueKind::Array(array)),
+            )
+        }
+        ["step", number, key] => {
+            let count = file.step.len();
+            let n: usize = number
+                .parse()
+                .ok()
+                .filter(|n| (1..=count).contains(n))
+                .ok_or_else(|| {
+                    err(format!(
+                        "there is no step {number}: the recipe has {count} step(s), numbered from 1"
+                    ))
+                })?;
+            let existing = file.step.get(n - 1).and_then(|t| t.get(*key));
+            if *key == "plugin" {
+                check_plugin_name(&o.value).map_err(|m| err(format!("`plugin`: {m}")))?;
+            }
+            let value = coerce_like(existing, &o.value)
+                .map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
+            (format!("step[{}].{key}", n - 1), value)
+        }
+        [table @ ("recipe" | "input" | "output"), key, ..] => {
+            return Err(err(format!("unknown key `{key}` in [{table}]")));
+        }
+        _ => {
+            return Err(err(format!(
+                "unknown key `{}` (recipe keys: {KNOWN_KEYS})",
+                segments.join(".")
+            )))
+        }
+    };
+    Ok(ResolvedOverride {
+        expression,
+        value,
+        key_path: o.segments.clone(),
+        origin: o.origin.clone(),
+    })
+}
+
+fn override_error(recipe: &Path, origin: &str, message: &str) -> RecipeError {
+    RecipeError::Override {
+        path: recipe.to_path_buf(),
+        origin: origin.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// A list value: a TOML array of strings (`["a", "b"]`), or else one item.
+fn parse_list(text: &str) -> Result<Vec<String>, String> {
+    if text.trim_start().starts_with('[') {
+        #[derive(serde::Deserialize)]
+        struct List {
+            v: Vec<String>,
+        }
+        toml::from_str::<List>(&format!("v = {text}"))
+            .map(|l| l.v)
+            .map_err(|e| format!("expected a TOML array of strings: {}", e.message()))
+    } else {
+        Ok(vec![text.to_string()])
+    }
+}
+
+/// Type an override's text like the value it replaces (strings stay strings; a new key is a string).
+fn coerce_like(existing: Option<&toml::Value>, text: &str) -> Result<config::Value, String> {
+    let kind = match existing {
+        None | Some(toml::Value::String(_)) | Some(toml::Value::Datetime(_)) => {
+            config::ValueKind::String(text.to_string())
+        }
+        Some(toml::Value::Integer(_)) => config::ValueKind::I64(
+            text.trim()
+                .parse()
+                .map_err(|_| format!("expected an integer, found `{text}`"))?,
+        ),
+        Some(toml::Value::Float(_)) => config::ValueKind::Float(
+            text.trim()
+                .parse()
+                .map_err(|_| format!("expected a float, found `{text}`"))?,
+        ),
+        Some(toml::Value::Boolean(_)) => match text.trim() {
+            "true" => config::ValueKind::Boolean(true),
+            "false" => config::ValueKind::Boolean(false),
+            _ => return Err(format!("expected true or false, found `{text}`")),
+        },
+        Some(toml::Value::Array(_)) => {
+            if text.trim_start().starts_with('[') {
+                #[derive(serde::Deserialize)]
+                struct List {
+                    v: toml::Value,
+                }
+                let list = toml::from_str::<List>(&format!("v = {text}"))
+                    .map_err(|e| format!("expected a TOML array: {}", e.message()))?;
+                return Ok(to_config(&list.v));
+            }
+            config::ValueKind::Array(vec![config::Value::new(
+                None,
+                config::ValueKind::String(text.to_string()),
+            )])
+        }
+        Some(toml::Value::Table(_)) => {
+            return Err("is a table; override its keys one by one instead".into());
+        }
+    };
+    Ok(config::Value::new(None, kind))
+}
+
+/// A TOML value as a `config` value (date-times become strings, as `config` does with files).
+pub(crate) fn to_config(value: &toml::Value) -> config::Value {
+    let kind = match value {
+        toml::Value::String(s) => config::ValueKind::String(s.clone()),
+        toml::Value::Integer(i) => config::ValueKind::I64(*i),
+        toml::Value::Float(f) => config::ValueKind::Float(*f),
+        toml::Value::Boolean(b) => config::ValueKind::Boolean(*b),
+        toml::Value::Datetime(d) => config::ValueKind::String(d.to_string()),
+        toml::Value::Array(a) => config::ValueKind::Array(a.iter().map(to_config).collect()),
+        toml::Value::Table(t) => {
+            config::ValueKind::Table(t.iter().map(|(k, v)| (k.clone(), to_config(v))).collect())
+        }
+    };
+    config::Value::new(None, kind)
+}
