@@ -1,1 +1,5 @@
-//! Integration tests through the real binary.
+//! Integration tests through the real `rollcall` binary, on corpus files and generated rolls.
+
+mod engine;
+mod inspect;
+mod support;

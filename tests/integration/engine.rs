@@ -1,0 +1,366 @@
+//! `rollcall run` and `rollcall check` through the real binary: delivery, plan checks, reruns, kills.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use rollgen::{write_take, RecorderStyle, TakeSpec, TrackSpec};
+
+use crate::support::{
+    corpus, data_of, describe, plugin_dir, raw_chunks, rollcall, run_recipe, temp_dir, tree,
+};
+
+const COPY_RECIPE: &str = "[recipe]\nname = \"copy and verify\"\n";
+
+fn write_recipe(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).expect("recipe written");
+    path
+}
+
+/// A Sound Devices-style take with `tracks` tracks and `frames` frames.
+fn take_spec(scene: &str, take: &str, frames: u64, seed: u64) -> TakeSpec {
+    let names = ["MixL", "MixR", "Boom", "Lav1", "Lav2", "Lav3", "Lav4", "Lav5"];
+    let tracks = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| TrackSpec::new(i as u32 + 1, n))
+        .collect();
+    let mut spec = TakeSpec::new(RecorderStyle::SoundDevices, scene, take, tracks);
+    spec.frames = frames;
+    spec.seed = seed;
+    spec.tape = "TST101".into();
+    spec
+}
+
+/// A roll of `count` takes in `dir`.
+fn make_roll(dir: &Path, count: usize, frames: u64) -> Vec<PathBuf> {
+    fs::create_dir_all(dir).expect("roll folder");
+    (0..count)
+        .map(|i| {
+            let path = dir.join(format!("T{:03}.WAV", i + 1));
+            write_take(&path, &take_spec("12", &(i + 1).to_string(), frames, i as u64))
+                .expect("take written");
+            path
+        })
+        .collect()
+}
+
+fn snapshot(files: &[PathBuf]) -> Vec<(Vec<u8>, std::time::SystemTime)> {
+    files
+        .iter()
+        .map(|f| {
+            (
+                fs::read(f).expect("source readable"),
+                fs::metadata(f).and_then(|m| m.modified()).expect("mtime"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_recipe_without_steps_delivers_every_well_formed_corpus_file_byte_identical() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let out = work.path().join("out");
+    let source_root = corpus();
+    let output = run_recipe(&recipe, &[&source_root], &out, &["--quiet"]);
+    assert_eq!(output.status.code(), Some(1), "broken corpus files fail: {}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut delivered = 0;
+    for relative in tree(&out) {
+        if relative.starts_with("rollcall-report-") {
+            continue;
+        }
+        let source = source_root.join(&relative);
+        let ours = raw_chunks(&out.join(&relative));
+        let theirs = raw_chunks(&source);
+        assert_eq!(
+            ours.iter().map(|c| c.id).collect::<Vec<_>>(),
+            theirs.iter().map(|c| c.id).collect::<Vec<_>>(),
+            "{relative}: chunk order"
+        );
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert!(a.payload == b.payload, "{relative}: chunk {:?} differs", String::from_utf8_lossy(&a.id));
+        }
+        delivered += 1;
+    }
+    assert!(delivered > 140, "only {delivered} corpus files delivered");
+    for line in stderr.lines().filter(|l| l.starts_with("rollcall: failed: ")) {
+        assert!(line.contains(".wav") || line.contains(".WAV"), "names the file: {line}");
+    }
+    let reports: Vec<String> = tree(&out)
+        .into_iter()
+        .filter(|f| f.starts_with("rollcall-report-") && f.ends_with(".csv"))
+        .collect();
+    assert_eq!(reports.len(), 1);
+    let report = fs::read_to_string(out.join(&reports[0])).expect("report readable");
+    assert!(report.starts_with("\"source\",\"destination\",\"status\",\"reason\",\"audio_checksum\""));
+    assert!(report.contains("\"delivered\""));
+    assert!(report.contains("\"failed\""));
+}
+
+#[test]
+fn two_files_on_one_destination_stop_the_run_before_anything_is_written() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    make_roll(&work.path().join("a"), 2, 480);
+    make_roll(&work.path().join("b"), 1, 480);
+    let out = work.path().join("out");
+    let output = run_recipe(
+        &recipe,
+        &[&work.path().join("a"), &work.path().join("b")],
+        &out,
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("collision: T001.WAV"), "{stderr}");
+    assert!(tree(&out).is_empty(), "nothing written: {:?}", tree(&out));
+}
+
+#[test]
+fn a_destination_with_other_content_is_a_conflict_and_nothing_is_written() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let roll = work.path().join("TST101");
+    make_roll(&roll, 3, 480);
+    let out = work.path().join("out");
+    fs::create_dir_all(&out).expect("out");
+    fs::write(out.join("T002.WAV"), b"someone else's file").expect("conflicting file");
+    let output = run_recipe(&recipe, &[&roll], &out, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("conflict:"));
+    assert_eq!(tree(&out), vec!["T002.WAV".to_string()]);
+    assert_eq!(fs::read(out.join("T002.WAV")).expect("kept"), b"someone else's file");
+}
+
+#[test]
+fn a_rerun_recognises_what_is_delivered_and_sources_stay_untouched() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let roll = work.path().join("TST101");
+    let sources = make_roll(&roll, 4, 4800);
+    let before = snapshot(&sources);
+    let out = work.path().join("out");
+
+    let dry = run_recipe(&recipe, &[&roll], &out, &["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", describe(&dry));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("T001.WAV -> T001.WAV"));
+    assert!(!out.exists(), "a dry run writes nothing");
+
+    let first = run_recipe(&recipe, &[&roll], &out, &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("4 delivered, 0 already delivered, 0 failed"));
+    let delivered: Vec<PathBuf> = sources.iter().map(|s| out.join(s.file_name().unwrap())).collect();
+    let first_state = snapshot(&delivered);
+    for (source, output) in sources.iter().zip(&delivered) {
+        assert_eq!(fs::read(source).unwrap(), fs::read(output).unwrap(), "a copy is byte-identical");
+    }
+
+    std::thread::sleep(Duration::from_millis(20));
+    let second = run_recipe(&recipe, &[&roll], &out, &[]);
+    assert_eq!(second.status.code(), Some(0), "{}", describe(&second));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("0 delivered, 4 already delivered, 0 failed"),
+        "{}",
+        describe(&second)
+    );
+    assert_eq!(snapshot(&delivered), first_state, "delivered files left alone");
+    assert_eq!(snapshot(&sources), before, "sources untouched");
+    let reports = tree(&out).into_iter().filter(|f| f.starts_with("rollcall-report-")).count();
+    assert!(reports >= 1);
+}
+
+#[test]
+fn a_killed_run_is_finished_by_the_same_command() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let roll = work.path().join("TST101");
+    // 6 takes of about 11.5 MB each: long enough to kill the run in the middle.
+    let sources = make_roll(&roll, 6, 480_000);
+    let out = work.path().join("out");
+    let mut child = rollcall()
+        .arg("run")
+        .arg(&recipe)
+        .arg(&roll)
+        .arg("--out")
+        .arg(&out)
+        .arg("--jobs")
+        .arg("1")
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rollcall starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut killed_mid_run = false;
+    loop {
+        let finals = tree(&out).into_iter().filter(|f| f.ends_with(".WAV") && !f.starts_with('.')).count();
+        if finals >= 1 {
+            killed_mid_run = child.try_wait().expect("child state").is_none();
+            let _ = child.kill();
+            break;
+        }
+        if child.try_wait().expect("child state").is_some() || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = child.wait();
+    if !killed_mid_run {
+        eprintln!("the run finished before it could be killed; the rerun check still applies");
+    }
+    let finals_after_kill = tree(&out).into_iter().filter(|f| f.ends_with(".WAV") && !f.contains('/')).count();
+    assert!(finals_after_kill < 6 || !killed_mid_run);
+
+    let rerun = run_recipe(&recipe, &[&roll], &out, &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", describe(&rerun));
+    let files = tree(&out);
+    assert!(
+        files.iter().all(|f| !f.ends_with(".rollcall-partial")),
+        "no temp files left: {files:?}"
+    );
+    for source in &sources {
+        let delivered = out.join(source.file_name().unwrap());
+        assert_eq!(data_of(&delivered), data_of(source), "{} whole", delivered.display());
+        assert_eq!(fs::read(&delivered).unwrap(), fs::read(source).unwrap());
+    }
+}
+
+#[test]
+fn recipe_errors_name_the_file_and_the_line_and_exit_2() {
+    let work = temp_dir();
+    let roll = work.path().join("TST101");
+    make_roll(&roll, 1, 480);
+    let out = work.path().join("out");
+    let cases = [
+        ("unknown-key.toml", "[recipe]\nname = \"x\"\n\n[output]\ndri = \"x\"\n", "unknown-key.toml:5", "dri"),
+        ("wrong-type.toml", "[recipe]\nname = 3\n", "wrong-type.toml:2", "name"),
+        (
+            "unknown-plugin.toml",
+            "[recipe]\nname = \"x\"\n\n[[step]]\nplugin = \"no-such-step\"\n",
+            "unknown-plugin.toml:4",
+            "no-such-step",
+        ),
+        (
+            "missing-csv.toml",
+            "[[step]]\nplugin = \"track-names\"\ncsv = \"cast-missing.csv\"\n",
+            "missing-csv.toml:3",
+            "cast-missing.csv",
+        ),
+        (
+            "step-key.toml",
+            "[[step]]\nplugin = \"rename\"\ntempalte = \"{scene}\"\n",
+            "step-key.toml:3",
+            "tempalte",
+        ),
+    ];
+    for (name, text, location, key) in cases {
+        let recipe = write_recipe(work.path(), name, text);
+        for command in ["check", "run"] {
+            let mut cmd = rollcall();
+            cmd.arg(command).arg(&recipe);
+            if command == "run" {
+                cmd.arg(&roll).arg("--out").arg(&out);
+            }
+            let output = cmd.arg("--plugin-dir").arg(plugin_dir()).output().expect("runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{name} {command}: {}", describe(&output));
+            assert!(stderr.contains(location), "{name} {command}: wants {location}: {stderr}");
+            assert!(stderr.contains(key), "{name} {command}: wants {key}: {stderr}");
+        }
+    }
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn check_accepts_the_bundled_recipes() {
+    for recipe in ["series-dailies.toml", "feature-dailies.toml", "copy-and-verify.toml"] {
+        let output = rollcall()
+            .arg("check")
+            .arg(crate::support::repo().join("recipes").join(recipe))
+            .arg("--plugin-dir")
+            .arg(plugin_dir())
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{recipe}: {}", describe(&output));
+    }
+}
+
+/// Peak resident memory of the largest child process waited for so far, in KiB.
+fn children_peak_rss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a rusage into the pointer it is given.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    usage.ru_maxrss
+}
+
+#[test]
+fn a_real_2_4_gb_rf64_file_goes_through_with_its_trailing_chunks_and_small_memory() {
+    let gz = corpus().join("wavinfo/tests/test_files/rf64/Testfile_SEQ_RF64_Big.wav.gz");
+    let work = temp_dir();
+    let roll = work.path().join("rf64");
+    fs::create_dir_all(&roll).unwrap();
+    let source = roll.join("Testfile_SEQ_RF64_Big.wav");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("gzip -dc '{}' > '{}'", gz.display(), source.display()))
+        .status()
+        .expect("gzip runs");
+    assert!(status.success());
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let out = work.path().join("out");
+    let started = Instant::now();
+    let mut child = rollcall()
+        .arg("run")
+        .arg(&recipe)
+        .arg(&roll)
+        .arg("--out")
+        .arg(&out)
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let status = child.wait().expect("finishes");
+    let elapsed = started.elapsed();
+    let peak_kib = children_peak_rss_kib();
+    eprintln!(
+        "2.4 GB RF64: {:.1} s, peak RSS of the largest child so far {} KiB",
+        elapsed.as_secs_f64(),
+        peak_kib
+    );
+    assert!(status.success());
+    let delivered = out.join("Testfile_SEQ_RF64_Big.wav");
+    let header = fs::read(&delivered).map(|_| ()).ok();
+    assert!(header.is_some());
+    let mut magic = [0u8; 4];
+    use std::io::Read;
+    fs::File::open(&delivered).unwrap().read_exact(&mut magic).unwrap();
+    assert_eq!(&magic, b"RF64");
+    let ids = |path: &Path| -> Vec<String> {
+        let output = rollcall().arg("inspect").arg("--json").arg(path).output().unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        value[0]["chunks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{}:{}", c["id"].as_str().unwrap(), c["size"]))
+            .collect()
+    };
+    let source_ids = ids(&source);
+    assert_eq!(ids(&delivered), source_ids);
+    let after_data: Vec<&String> = source_ids
+        .iter()
+        .skip_while(|c| !c.starts_with("data:"))
+        .skip(1)
+        .collect();
+    assert!(after_data.len() >= 6, "chunks after data kept: {after_data:?}");
+    assert!(peak_kib < 64 * 1024, "peak memory {peak_kib} KiB");
+}
