@@ -255,6 +255,7 @@ fn round_trip(rel: &str, bytes: &[u8]) -> Result<(), String> {
         "output has an odd chunk without a pad byte",
     )?;
     check(again.fmt == header.fmt && again.fmt_payload == header.fmt_payload, "fmt changed")?;
+    check(header.fmt.to_bytes(&header.fmt_payload) == header.fmt_payload, "Fmt::to_bytes is not lossless")?;
     check(payloads(bytes, &header) == payloads(&out, &again), "chunk payloads or order differ")?;
     let src_digest = digest_audio(&mut Cursor::new(bytes), &header).map_err(|e| e.to_string())?;
     let out_digest = digest_audio(&mut Cursor::new(&out), &again).map_err(|e| e.to_string())?;
