@@ -162,4 +162,14 @@ impl Bext {
         out.extend_from_slice(self.coding_history.as_bytes());
         Ok(out)
     }
+
+    /// Like `to_bytes`, NUL-padded up to the length of `original` (recorders reserve room after the
+    /// coding history), so an edit that fits keeps the chunk size and the file layout.
+    pub fn to_bytes_like(&self, original: &[u8]) -> Result<Vec<u8>, WavError> {
+        let mut out = self.to_bytes()?;
+        if out.len() < original.len() {
+            out.resize(original.len(), 0);
+        }
+        Ok(out)
+    }
 }
