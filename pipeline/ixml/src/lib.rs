@@ -1,1 +1,958 @@
 //! iXML model and byte-preserving editor.
+//!
+//! [`Ixml::parse`] reads an iXML chunk payload into an index of element byte spans, built from
+//! `quick-xml` events. [`Ixml::edit`] produces a new payload by splicing: only the content of the
+//! edited elements (and the places where new elements are created) change, every other byte of
+//! the original document is carried over as it was.
+
+use std::collections::BTreeMap;
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+mod timecode;
+
+pub use timecode::format_timecode;
+
+/// Largest iXML payload accepted, in bytes.
+pub const MAX_PAYLOAD_LEN: usize = 16 * 1024 * 1024;
+/// Most `TRACK` elements accepted in a `TRACK_LIST` (read or written).
+pub const MAX_TRACKS: usize = 1024;
+/// Deepest element nesting accepted (the `BWFXML` root is level 1).
+pub const MAX_DEPTH: usize = 64;
+/// Most elements accepted in one document.
+pub const MAX_ELEMENTS: usize = 65_536;
+
+const ROOT_NAME: &str = "BWFXML";
+const ROOT: usize = 0;
+
+/// Why an iXML payload could not be read or edited.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IxmlError {
+    /// The payload is over [`MAX_PAYLOAD_LEN`].
+    #[error("iXML payload is {len} bytes, more than the 16 MiB limit")]
+    TooLarge {
+        /// Payload length in bytes.
+        len: usize,
+    },
+    /// The payload holds nothing but padding.
+    #[error("iXML payload is empty")]
+    Empty,
+    /// The XML is not well formed.
+    #[error("iXML is not well-formed XML at byte {position}: {reason}")]
+    Malformed {
+        /// Byte offset of the problem in the payload.
+        position: u64,
+        /// What the XML reader reported.
+        reason: String,
+    },
+    /// The document ends before an element is closed.
+    #[error("iXML document ends inside <{element}>")]
+    Unclosed {
+        /// Name of the innermost open element.
+        element: String,
+    },
+    /// The document has no element at all.
+    #[error("iXML has no root element")]
+    NoRoot,
+    /// The root element is not `BWFXML`.
+    #[error("iXML root element is <{found}>, not <BWFXML>")]
+    WrongRoot {
+        /// Name of the root element found.
+        found: String,
+    },
+    /// Elements nest deeper than [`MAX_DEPTH`].
+    #[error("iXML elements nest deeper than 64 levels")]
+    TooDeep,
+    /// The document has more than [`MAX_ELEMENTS`] elements.
+    #[error("iXML has more than 65536 elements")]
+    TooManyElements,
+    /// A `TRACK_LIST` holds, or an edit asks for, more than [`MAX_TRACKS`] tracks.
+    #[error("iXML TRACK_LIST has {count} tracks, more than the 1024 limit")]
+    TooManyTracks {
+        /// Number of tracks found or asked for.
+        count: usize,
+    },
+    /// An edit path is empty or has a segment that is not an XML element name.
+    #[error("invalid iXML path {path:?}")]
+    InvalidPath {
+        /// The path as given.
+        path: String,
+    },
+    /// An edit sets text on an element that has child elements.
+    #[error("iXML element {path} has child elements, so its text cannot be set")]
+    NotALeaf {
+        /// The path as given.
+        path: String,
+    },
+    /// An edit creates an element inside an element that holds text.
+    #[error("iXML element {path} holds text, so no element can be created inside it")]
+    NotAContainer {
+        /// The path as given.
+        path: String,
+    },
+    /// A track rewrite names a source track that does not exist.
+    #[error("track rewrite refers to source track {index}, but the document has {count} tracks")]
+    TrackSourceOutOfRange {
+        /// The source index asked for.
+        index: usize,
+        /// Number of tracks in the document.
+        count: usize,
+    },
+    /// Two edits touch the same element in incompatible ways.
+    #[error("conflicting iXML edits: {reason}")]
+    Conflict {
+        /// Which edits conflict.
+        reason: String,
+    },
+    /// The edited document failed to parse again (a bug in the editor).
+    #[error("edited iXML no longer parses: {reason}")]
+    EditBroke {
+        /// The parse error of the edited document.
+        reason: String,
+    },
+}
+
+/// One `TRACK_LIST/TRACK` element as read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IxmlTrack {
+    /// `CHANNEL_INDEX`: the recorder's track number (None when absent or not a number).
+    pub channel_index: Option<u32>,
+    /// `INTERLEAVE_INDEX`: the 1-based position of the channel in this file.
+    pub interleave_index: Option<u32>,
+    /// `NAME` text (None when absent, Some("") when empty).
+    pub name: Option<String>,
+    /// `FUNCTION` text (None when absent, Some("") when empty).
+    pub function: Option<String>,
+}
+
+/// Changes to apply to an iXML document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IxmlEdits {
+    /// Leaf element path below `BWFXML` and its new text; missing elements (and parents) are created.
+    pub set: Vec<(String, String)>,
+    /// New `TRACK_LIST` content in the new order; None leaves `TRACK_LIST` untouched.
+    pub tracks: Option<Vec<TrackRewrite>>,
+}
+
+/// One `TRACK` of a rewritten `TRACK_LIST`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackRewrite {
+    /// Index into [`Ixml::tracks`] of the `TRACK` copied, or None for a new `TRACK`.
+    pub source: Option<usize>,
+    /// New `CHANNEL_INDEX`.
+    pub channel_index: u32,
+    /// New `INTERLEAVE_INDEX`.
+    pub interleave_index: u32,
+    /// New `NAME`, or None to keep the source's.
+    pub name: Option<String>,
+    /// New `FUNCTION`, or None to keep the source's.
+    pub function: Option<String>,
+}
+
+/// Byte spans of one element in the (unpadded) document.
+#[derive(Debug, Clone)]
+struct Element {
+    name: String,
+    children: Vec<usize>,
+    depth: usize,
+    /// Start of whitespace-only text directly before the start tag (== `start` when none).
+    lead_start: usize,
+    /// The `<` of the start tag.
+    start: usize,
+    /// Just after the `>` of the start tag.
+    start_tag_end: usize,
+    /// The `<` of the end tag (== `end` for a self-closing element).
+    end_tag_start: usize,
+    /// Just after the end tag.
+    end: usize,
+    self_closing: bool,
+    /// Unescaped text and CDATA directly inside the element.
+    text: String,
+    /// End of the last child node that is not whitespace-only text (`start_tag_end` when none).
+    last_significant_end: usize,
+}
+
+/// A parsed iXML document: the original payload bytes and an index of its elements.
+#[derive(Debug, Clone)]
+pub struct Ixml {
+    payload: Vec<u8>,
+    /// Length of the document without trailing padding.
+    doc_len: usize,
+    /// The padding byte (space or NUL) when the payload had trailing padding.
+    pad_byte: Option<u8>,
+    elements: Vec<Element>,
+    newline: &'static str,
+    indent_unit: String,
+}
+
+impl Ixml {
+    /// Parses an iXML chunk payload (trailing NUL/space padding, BOM, control bytes tolerated).
+    pub fn parse(payload: &[u8]) -> Result<Ixml, IxmlError> {
+        if payload.len() > MAX_PAYLOAD_LEN {
+            return Err(IxmlError::TooLarge { len: payload.len() });
+        }
+        let doc_len = payload
+            .iter()
+            .rposition(|&b| b != 0 && b != b' ')
+            .map_or(0, |p| p + 1);
+        if doc_len == 0 {
+            return Err(IxmlError::Empty);
+        }
+        let pad_byte = if doc_len < payload.len() {
+            payload.last().copied()
+        } else {
+            None
+        };
+        let doc = payload.get(..doc_len).unwrap_or_default();
+        let elements = index_elements(doc)?;
+        let root = elements.first().ok_or(IxmlError::NoRoot)?;
+        if root.name != ROOT_NAME {
+            return Err(IxmlError::WrongRoot {
+                found: root.name.clone(),
+            });
+        }
+        let newline = if contains(doc, b"\r\n") {
+            "\r\n"
+        } else if doc.contains(&b'\n') {
+            "\n"
+        } else {
+            ""
+        };
+        let mut ixml = Ixml {
+            payload: payload.to_vec(),
+            doc_len,
+            pad_byte,
+            elements,
+            newline,
+            indent_unit: String::new(),
+        };
+        ixml.indent_unit = ixml.detect_indent_unit();
+        let track_count = ixml.track_nodes().len();
+        if track_count > MAX_TRACKS {
+            return Err(IxmlError::TooManyTracks { count: track_count });
+        }
+        Ok(ixml)
+    }
+
+    /// The original payload bytes, untouched (padding included).
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Unescaped text of the leaf element at `path` below `BWFXML` (first match); None when absent.
+    ///
+    /// Text is returned as written (not trimmed). Elements with child elements give None.
+    pub fn get(&self, path: &str) -> Option<String> {
+        let segments = split_path(path)?;
+        let node = self.find(ROOT, &segments)?;
+        let element = self.elements.get(node)?;
+        element.children.is_empty().then(|| element.text.clone())
+    }
+
+    /// Every leaf element path below `BWFXML` and its text, `TRACK_LIST` excluded; first match wins.
+    pub fn leaf_values(&self) -> BTreeMap<String, String> {
+        let mut values = BTreeMap::new();
+        let mut stack: Vec<(usize, String)> = self
+            .children(ROOT)
+            .iter()
+            .rev()
+            .filter(|&&c| self.name(c) != "TRACK_LIST")
+            .map(|&c| (c, self.name(c).to_string()))
+            .collect();
+        while let Some((node, path)) = stack.pop() {
+            let children = self.children(node);
+            if children.is_empty() {
+                if let Some(element) = self.elements.get(node) {
+                    values.entry(path).or_insert_with(|| element.text.clone());
+                }
+            } else {
+                for &c in children.iter().rev() {
+                    stack.push((c, format!("{path}/{}", self.name(c))));
+                }
+            }
+        }
+        values
+    }
+
+    /// The `TRACK_LIST/TRACK` elements in document order.
+    pub fn tracks(&self) -> Vec<IxmlTrack> {
+        self.track_nodes()
+            .into_iter()
+            .map(|t| IxmlTrack {
+                channel_index: self.child_text(t, "CHANNEL_INDEX").and_then(parse_u32),
+                interleave_index: self.child_text(t, "INTERLEAVE_INDEX").and_then(parse_u32),
+                name: self.child_text(t, "NAME").map(str::to_string),
+                function: self.child_text(t, "FUNCTION").map(str::to_string),
+            })
+            .collect()
+    }
+
+    /// Applies `edits` and returns the new payload; the original bytes when nothing changes.
+    pub fn edit(&self, edits: &IxmlEdits) -> Result<Vec<u8>, IxmlError> {
+        let mut plan = Plan::default();
+        if let Some(rewrites) = &edits.tracks {
+            if let Some((path, _)) = edits
+                .set
+                .iter()
+                .find(|(p, _)| split_path(p).and_then(|s| s.first().copied()) == Some("TRACK_LIST"))
+            {
+                return Err(IxmlError::Conflict {
+                    reason: format!("{path} is set while TRACK_LIST is rewritten"),
+                });
+            }
+            self.plan_tracks(&mut plan, rewrites)?;
+        }
+        for (path, value) in &edits.set {
+            plan.set(self, ROOT, path, value)?;
+        }
+        let splices = plan.finish(self)?;
+        let doc = self.doc();
+        if splices.is_empty() {
+            return Ok(self.payload.clone());
+        }
+        let mut out = apply_splices(doc, 0, &splices);
+        if out == doc {
+            return Ok(self.payload.clone());
+        }
+        if let Some(pad) = self.pad_byte {
+            if out.len() <= self.payload.len() {
+                out.resize(self.payload.len(), pad);
+            }
+        }
+        Ixml::parse(&out).map_err(|e| IxmlError::EditBroke {
+            reason: e.to_string(),
+        })?;
+        Ok(out)
+    }
+
+    /// A fresh minimal iXML document (`IXML_VERSION` 2.10) with `edits` applied, for files without one.
+    pub fn new_document(edits: &IxmlEdits) -> Result<Vec<u8>, IxmlError> {
+        const TEMPLATE: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<BWFXML>\r\n\t<IXML_VERSION>2.10</IXML_VERSION>\r\n</BWFXML>\r\n";
+        let template = Ixml::parse(TEMPLATE)?;
+        template.edit(edits)
+    }
+
+    fn doc(&self) -> &[u8] {
+        self.payload.get(..self.doc_len).unwrap_or_default()
+    }
+
+    fn bytes(&self, start: usize, end: usize) -> &[u8] {
+        self.doc().get(start..end).unwrap_or_default()
+    }
+
+    fn name(&self, node: usize) -> &str {
+        self.elements.get(node).map_or("", |e| e.name.as_str())
+    }
+
+    fn children(&self, node: usize) -> &[usize] {
+        self.elements
+            .get(node)
+            .map_or(&[][..], |e| e.children.as_slice())
+    }
+
+    fn child(&self, node: usize, name: &str) -> Option<usize> {
+        self.children(node)
+            .iter()
+            .copied()
+            .find(|&c| self.name(c) == name)
+    }
+
+    fn find(&self, base: usize, segments: &[&str]) -> Option<usize> {
+        segments
+            .iter()
+            .try_fold(base, |node, segment| self.child(node, segment))
+    }
+
+    fn child_text(&self, node: usize, name: &str) -> Option<&str> {
+        let child = self.child(node, name)?;
+        let element = self.elements.get(child)?;
+        element.children.is_empty().then_some(element.text.as_str())
+    }
+
+    fn track_nodes(&self) -> Vec<usize> {
+        self.child(ROOT, "TRACK_LIST").map_or_else(Vec::new, |list| {
+            self.children(list)
+                .iter()
+                .copied()
+                .filter(|&c| self.name(c) == "TRACK")
+                .collect()
+        })
+    }
+
+    /// The whitespace after the last newline before the element's start tag, when it starts a line.
+    fn line_indent(&self, node: usize) -> Option<String> {
+        let element = self.elements.get(node)?;
+        let lead = self.bytes(element.lead_start, element.start);
+        let newline = lead.iter().rposition(|&b| b == b'\n')?;
+        let indent = lead.get(newline + 1..)?;
+        Some(String::from_utf8_lossy(indent).into_owned())
+    }
+
+    fn detect_indent_unit(&self) -> String {
+        if self.newline.is_empty() {
+            return String::new();
+        }
+        self.children(ROOT)
+            .first()
+            .and_then(|&c| self.line_indent(c))
+            .unwrap_or_else(|| "\t".to_string())
+    }
+
+    /// Indentation of the element's own start tag.
+    fn indent_of(&self, node: usize) -> String {
+        if self.newline.is_empty() || node == ROOT {
+            return String::new();
+        }
+        self.line_indent(node).unwrap_or_else(|| {
+            let depth = self.elements.get(node).map_or(0, |e| e.depth);
+            self.indent_unit.repeat(depth)
+        })
+    }
+
+    /// Indentation for a new child element of `node`.
+    fn child_indent(&self, node: usize) -> String {
+        if self.newline.is_empty() {
+            return String::new();
+        }
+        self.children(node)
+            .last()
+            .and_then(|&c| self.line_indent(c))
+            .unwrap_or_else(|| self.indent_of(node) + &self.indent_unit)
+    }
+
+    /// The start tag of a self-closing element, rewritten as an opening tag.
+    fn opening_tag_of_empty(&self, element: &Element) -> Vec<u8> {
+        let tag = self.bytes(element.start, element.end);
+        let mut open = tag.strip_suffix(b"/>").unwrap_or(tag).to_vec();
+        open.push(b'>');
+        open
+    }
+
+    fn plan_tracks(&self, plan: &mut Plan, rewrites: &[TrackRewrite]) -> Result<(), IxmlError> {
+        if rewrites.len() > MAX_TRACKS {
+            return Err(IxmlError::TooManyTracks {
+                count: rewrites.len(),
+            });
+        }
+        let track_nodes = self.track_nodes();
+        if let Some(index) = rewrites
+            .iter()
+            .filter_map(|r| r.source)
+            .find(|&i| i >= track_nodes.len())
+        {
+            return Err(IxmlError::TrackSourceOutOfRange {
+                index,
+                count: track_nodes.len(),
+            });
+        }
+        let count = rewrites.len().to_string();
+        let Some(list) = self.child(ROOT, "TRACK_LIST") else {
+            let mut children = vec![NewElement::leaf("TRACK_COUNT", &count)];
+            children.extend(rewrites.iter().map(new_track));
+            plan.push_new(
+                ROOT,
+                NewElement {
+                    name: "TRACK_LIST".to_string(),
+                    text: None,
+                    children,
+                },
+            );
+            return Ok(());
+        };
+        plan.set(self, list, "TRACK_COUNT", &count)?;
+        let (Some(&first), Some(first_element)) = (
+            track_nodes.first(),
+            track_nodes.first().and_then(|&t| self.elements.get(t)),
+        ) else {
+            for rewrite in rewrites {
+                plan.push_new(list, new_track(rewrite));
+            }
+            return Ok(());
+        };
+        let lead = self.bytes(first_element.lead_start, first_element.start);
+        let track_indent = self.line_indent(first).unwrap_or_default();
+        let mut rendered = Vec::new();
+        for rewrite in rewrites {
+            rendered.extend_from_slice(lead);
+            match rewrite.source.and_then(|i| track_nodes.get(i)) {
+                Some(&source) => rendered.extend(self.rewrite_track(source, rewrite)?),
+                None => {
+                    let mut text = String::new();
+                    new_track(rewrite).render(
+                        &track_indent,
+                        self.newline,
+                        &self.indent_unit,
+                        &mut text,
+                    );
+                    rendered.extend_from_slice(text.as_bytes());
+                }
+            }
+        }
+        plan.splices.push(Splice {
+            start: first_element.lead_start,
+            end: first_element.end,
+            bytes: rendered,
+        });
+        for element in track_nodes.iter().skip(1).filter_map(|&t| self.elements.get(t)) {
+            plan.splices.push(Splice {
+                start: element.lead_start,
+                end: element.end,
+                bytes: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The bytes of TRACK element `source` with the rewrite's children changed.
+    fn rewrite_track(&self, source: usize, rewrite: &TrackRewrite) -> Result<Vec<u8>, IxmlError> {
+        let element = self.elements.get(source).ok_or(IxmlError::Conflict {
+            reason: "track element missing from index".to_string(),
+        })?;
+        let mut plan = Plan::default();
+        plan.set(
+            self,
+            source,
+            "CHANNEL_INDEX",
+            &rewrite.channel_index.to_string(),
+        )?;
+        plan.set(
+            self,
+            source,
+            "INTERLEAVE_INDEX",
+            &rewrite.interleave_index.to_string(),
+        )?;
+        if let Some(name) = &rewrite.name {
+            plan.set(self, source, "NAME", name)?;
+        }
+        if let Some(function) = &rewrite.function {
+            plan.set(self, source, "FUNCTION", function)?;
+        }
+        let splices = plan.finish(self)?;
+        Ok(apply_splices(
+            self.bytes(element.start, element.end),
+            element.start,
+            &splices,
+        ))
+    }
+}
+
+fn new_track(rewrite: &TrackRewrite) -> NewElement {
+    let mut children = vec![
+        NewElement::leaf("CHANNEL_INDEX", &rewrite.channel_index.to_string()),
+        NewElement::leaf("INTERLEAVE_INDEX", &rewrite.interleave_index.to_string()),
+    ];
+    if let Some(name) = &rewrite.name {
+        children.push(NewElement::leaf("NAME", name));
+    }
+    if let Some(function) = &rewrite.function {
+        children.push(NewElement::leaf("FUNCTION", function));
+    }
+    NewElement {
+        name: "TRACK".to_string(),
+        text: None,
+        children,
+    }
+}
+
+/// A replacement of `start..end` of the document by `bytes`.
+#[derive(Debug, Clone)]
+struct Splice {
+    start: usize,
+    end: usize,
+    bytes: Vec<u8>,
+}
+
+/// An element to be created.
+#[derive(Debug, Clone)]
+struct NewElement {
+    name: String,
+    text: Option<String>,
+    children: Vec<NewElement>,
+}
+
+impl NewElement {
+    fn leaf(name: &str, text: &str) -> NewElement {
+        NewElement {
+            name: name.to_string(),
+            text: Some(text.to_string()),
+            children: Vec::new(),
+        }
+    }
+
+    fn container(name: &str) -> NewElement {
+        NewElement {
+            name: name.to_string(),
+            text: None,
+            children: Vec::new(),
+        }
+    }
+
+    fn render(&self, indent: &str, newline: &str, unit: &str, out: &mut String) {
+        out.push('<');
+        out.push_str(&self.name);
+        out.push('>');
+        if let Some(text) = &self.text {
+            out.push_str(&escape(text));
+        }
+        if !self.children.is_empty() {
+            let child_indent = format!("{indent}{unit}");
+            for child in &self.children {
+                out.push_str(newline);
+                out.push_str(&child_indent);
+                child.render(&child_indent, newline, unit, out);
+            }
+            out.push_str(newline);
+            out.push_str(indent);
+        }
+        out.push_str("</");
+        out.push_str(&self.name);
+        out.push('>');
+    }
+}
+
+/// Edits collected before they are turned into splices.
+#[derive(Debug, Default)]
+struct Plan {
+    /// Existing leaf element -> new text (later sets win).
+    leaf_sets: BTreeMap<usize, (String, String)>,
+    /// Existing element -> new child elements to append.
+    new_children: BTreeMap<usize, Vec<NewElement>>,
+    splices: Vec<Splice>,
+}
+
+impl Plan {
+    fn set(&mut self, ixml: &Ixml, base: usize, path: &str, value: &str) -> Result<(), IxmlError> {
+        let invalid = || IxmlError::InvalidPath {
+            path: path.to_string(),
+        };
+        let segments = split_path(path).ok_or_else(invalid)?;
+        if !segments.iter().all(|s| is_element_name(s)) {
+            return Err(invalid());
+        }
+        let mut node = base;
+        let mut matched = 0;
+        for segment in &segments {
+            match ixml.child(node, segment) {
+                Some(child) => {
+                    node = child;
+                    matched += 1;
+                }
+                None => break,
+            }
+        }
+        let element = ixml.elements.get(node).ok_or_else(invalid)?;
+        let Some(missing) = segments.get(matched..).filter(|m| !m.is_empty()) else {
+            if !element.children.is_empty() {
+                return Err(IxmlError::NotALeaf {
+                    path: path.to_string(),
+                });
+            }
+            self.leaf_sets
+                .insert(node, (path.to_string(), value.to_string()));
+            return Ok(());
+        };
+        if element.children.is_empty() && !element.text.trim().is_empty() {
+            return Err(IxmlError::NotAContainer {
+                path: path.to_string(),
+            });
+        }
+        let mut list = self.new_children.entry(node).or_default();
+        let last = missing.len() - 1;
+        for (i, segment) in missing.iter().enumerate() {
+            let position = match list.iter().position(|e| e.name == *segment) {
+                Some(p) => p,
+                None => {
+                    list.push(NewElement::container(segment));
+                    list.len() - 1
+                }
+            };
+            let Some(new_element) = list.get_mut(position) else {
+                return Err(invalid());
+            };
+            if i == last {
+                if !new_element.children.is_empty() {
+                    return Err(IxmlError::NotALeaf {
+                        path: path.to_string(),
+                    });
+                }
+                new_element.text = Some(value.to_string());
+                return Ok(());
+            }
+            if new_element.text.is_some() {
+                return Err(IxmlError::NotAContainer {
+                    path: path.to_string(),
+                });
+            }
+            list = &mut new_element.children;
+        }
+        Ok(())
+    }
+
+    fn push_new(&mut self, node: usize, element: NewElement) {
+        self.new_children.entry(node).or_default().push(element);
+    }
+
+    /// Turns the plan into sorted, non-overlapping splices.
+    fn finish(mut self, ixml: &Ixml) -> Result<Vec<Splice>, IxmlError> {
+        for (&node, (path, value)) in &self.leaf_sets {
+            let Some(element) = ixml.elements.get(node) else {
+                continue;
+            };
+            if self.new_children.contains_key(&node) {
+                return Err(IxmlError::Conflict {
+                    reason: format!("{path} is set and also gets new child elements"),
+                });
+            }
+            if element.text == *value {
+                continue;
+            }
+            let escaped = escape(value);
+            if element.self_closing {
+                let mut bytes = ixml.opening_tag_of_empty(element);
+                bytes.extend_from_slice(escaped.as_bytes());
+                bytes.extend_from_slice(format!("</{}>", element.name).as_bytes());
+                self.splices.push(Splice {
+                    start: element.start,
+                    end: element.end,
+                    bytes,
+                });
+            } else {
+                self.splices.push(Splice {
+                    start: element.start_tag_end,
+                    end: element.end_tag_start,
+                    bytes: escaped.into_bytes(),
+                });
+            }
+        }
+        for (&node, new_children) in &self.new_children {
+            let Some(element) = ixml.elements.get(node) else {
+                continue;
+            };
+            let child_indent = ixml.child_indent(node);
+            let mut text = String::new();
+            for child in new_children {
+                text.push_str(ixml.newline);
+                text.push_str(&child_indent);
+                child.render(&child_indent, ixml.newline, &ixml.indent_unit, &mut text);
+            }
+            let closing_indent = || format!("{}{}", ixml.newline, ixml.indent_of(node));
+            if element.self_closing {
+                let mut bytes = ixml.opening_tag_of_empty(element);
+                bytes.extend_from_slice(text.as_bytes());
+                bytes.extend_from_slice(closing_indent().as_bytes());
+                bytes.extend_from_slice(format!("</{}>", element.name).as_bytes());
+                self.splices.push(Splice {
+                    start: element.start,
+                    end: element.end,
+                    bytes,
+                });
+            } else if element.last_significant_end > element.start_tag_end {
+                self.splices.push(Splice {
+                    start: element.last_significant_end,
+                    end: element.last_significant_end,
+                    bytes: text.into_bytes(),
+                });
+            } else if ixml
+                .bytes(element.start_tag_end, element.end_tag_start)
+                .contains(&b'\n')
+            {
+                self.splices.push(Splice {
+                    start: element.start_tag_end,
+                    end: element.start_tag_end,
+                    bytes: text.into_bytes(),
+                });
+            } else {
+                text.push_str(&closing_indent());
+                self.splices.push(Splice {
+                    start: element.start_tag_end,
+                    end: element.end_tag_start,
+                    bytes: text.into_bytes(),
+                });
+            }
+        }
+        self.splices.sort_by_key(|s| (s.start, s.end));
+        if self.splices.windows(2).any(|pair| match pair {
+            [a, b] => a.end > b.start,
+            _ => false,
+        }) {
+            return Err(IxmlError::Conflict {
+                reason: "two edits change overlapping parts of the document".to_string(),
+            });
+        }
+        Ok(self.splices)
+    }
+}
+
+/// Copies `source` (which starts at document offset `offset`) with the sorted `splices` applied.
+fn apply_splices(source: &[u8], offset: usize, splices: &[Splice]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(source.len() + splices.iter().map(|s| s.bytes.len()).sum::<usize>());
+    let mut cursor = 0;
+    for splice in splices {
+        let start = splice.start.saturating_sub(offset).min(source.len());
+        let end = splice.end.saturating_sub(offset).min(source.len());
+        out.extend_from_slice(source.get(cursor..start).unwrap_or_default());
+        out.extend_from_slice(&splice.bytes);
+        cursor = cursor.max(end);
+    }
+    out.extend_from_slice(source.get(cursor..).unwrap_or_default());
+    out
+}
+
+/// Reads the document into an element index (root first, then document order).
+fn index_elements(doc: &[u8]) -> Result<Vec<Element>, IxmlError> {
+    let mut reader = Reader::from_reader(doc);
+    let mut elements: Vec<Element> = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    loop {
+        let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let event = reader.read_event().map_err(|e| IxmlError::Malformed {
+            position: reader.error_position(),
+            reason: e.to_string(),
+        })?;
+        let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let parent = stack.last().copied();
+        match event {
+            Event::Start(ref tag) | Event::Empty(ref tag) => {
+                if parent.is_none() && !elements.is_empty() {
+                    break; // a second root: everything after the first root is carried over as is
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(IxmlError::TooDeep);
+                }
+                if elements.len() >= MAX_ELEMENTS {
+                    return Err(IxmlError::TooManyElements);
+                }
+                let self_closing = matches!(event, Event::Empty(_));
+                let index = elements.len();
+                let lead_start = parent
+                    .and_then(|p| elements.get(p))
+                    .map_or(before, |p| p.last_significant_end);
+                elements.push(Element {
+                    name: String::from_utf8_lossy(tag.name().as_ref()).into_owned(),
+                    children: Vec::new(),
+                    depth: stack.len(),
+                    lead_start,
+                    start: before,
+                    start_tag_end: after,
+                    end_tag_start: if self_closing { after } else { usize::MAX },
+                    end: if self_closing { after } else { usize::MAX },
+                    self_closing,
+                    text: String::new(),
+                    last_significant_end: after,
+                });
+                if let Some(p) = parent.and_then(|p| elements.get_mut(p)) {
+                    p.children.push(index);
+                    if self_closing {
+                        p.last_significant_end = after;
+                    }
+                }
+                if self_closing {
+                    if parent.is_none() {
+                        break;
+                    }
+                } else {
+                    stack.push(index);
+                }
+            }
+            Event::End(_) => {
+                let Some(closed) = stack.pop() else {
+                    return Err(IxmlError::Malformed {
+                        position: before as u64,
+                        reason: "end tag without start tag".to_string(),
+                    });
+                };
+                if let Some(e) = elements.get_mut(closed) {
+                    e.end_tag_start = before;
+                    e.end = after;
+                }
+                match stack.last().and_then(|&p| elements.get_mut(p)) {
+                    Some(p) => p.last_significant_end = after,
+                    None => break,
+                }
+            }
+            Event::Text(ref text) => {
+                let whitespace = text.iter().all(u8::is_ascii_whitespace);
+                match parent.and_then(|p| elements.get_mut(p)) {
+                    Some(p) => {
+                        match text.unescape() {
+                            Ok(s) => p.text.push_str(&s),
+                            Err(_) => p.text.push_str(&String::from_utf8_lossy(text)),
+                        }
+                        if !whitespace {
+                            p.last_significant_end = after;
+                        }
+                    }
+                    None if !whitespace => {
+                        return Err(IxmlError::Malformed {
+                            position: before as u64,
+                            reason: "text outside the root element".to_string(),
+                        });
+                    }
+                    None => {}
+                }
+            }
+            Event::CData(ref data) => {
+                if let Some(p) = parent.and_then(|p| elements.get_mut(p)) {
+                    p.text.push_str(&String::from_utf8_lossy(data));
+                    p.last_significant_end = after;
+                }
+            }
+            Event::Comment(_) | Event::PI(_) | Event::Decl(_) | Event::DocType(_) => {
+                if let Some(p) = parent.and_then(|p| elements.get_mut(p)) {
+                    p.last_significant_end = after;
+                }
+            }
+            Event::Eof => {
+                if let Some(e) = stack.last().and_then(|&i| elements.get(i)) {
+                    return Err(IxmlError::Unclosed {
+                        element: e.name.clone(),
+                    });
+                }
+                break;
+            }
+        }
+    }
+    if elements.is_empty() {
+        return Err(IxmlError::NoRoot);
+    }
+    Ok(elements)
+}
+
+/// Splits "A/B/C" into segments; None for an empty path or an empty segment.
+fn split_path(path: &str) -> Option<Vec<&str>> {
+    let segments: Vec<&str> = path.split('/').collect();
+    (!path.is_empty() && segments.iter().all(|s| !s.is_empty())).then_some(segments)
+}
+
+/// Whether `name` can be written as an element name without escaping.
+fn is_element_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':');
+    first_ok
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'))
+}
+
+/// Escapes text for element content (`&`, `<`, `>`).
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn parse_u32(text: &str) -> Option<u32> {
+    text.trim().parse().ok()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
