@@ -1,1 +1,580 @@
 //! Finds and loads rollcall step plugins.
+//!
+//! A plugin named `track-names` is the shared library `librollcall_track_names.so` (on Linux), looked up
+//! in each `--plugin-dir`, then each folder of `ROLLCALL_PLUGIN_PATH`, then the folder of the running
+//! executable. Libraries are loaded once per process and never unloaded.
+
+use std::collections::HashMap;
+use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use abi_stable::library::{lib_header_from_path, LibraryError};
+use abi_stable::std_types::{RResult, RStr};
+use rollcall_sdk::ffi::{self, FfiEdit, FfiStepBox, FfiTake, HostLogger, StepModule_Ref};
+use rollcall_sdk::{Edit, StepContext, StepError, Take};
+
+/// The environment variable listing extra plugin folders, `:`-separated.
+pub const PLUGIN_PATH_VAR: &str = "ROLLCALL_PLUGIN_PATH";
+
+/// The SDK version this host was built with.
+pub const HOST_SDK_VERSION: &str = rollcall_sdk::SDK_VERSION;
+
+/// Why a plugin could not be found or loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// The name cannot be a plugin name.
+    #[error("`{name}` is not a plugin name (use letters, digits, `-` and `_`)")]
+    BadName {
+        /// The name as written.
+        name: String,
+    },
+    /// No library of that name in the search path.
+    #[error("plugin `{name}` not found: no {file_name} in {}", display_dirs(.searched))]
+    NotFound {
+        /// The plugin name.
+        name: String,
+        /// The library file name looked for.
+        file_name: String,
+        /// The folders searched, in order.
+        searched: Vec<PathBuf>,
+    },
+    /// The file is not a loadable rollcall plugin.
+    #[error("plugin `{name}` ({}) is not a rollcall plugin: {reason}", .file.display())]
+    NotAPlugin {
+        /// The plugin name.
+        name: String,
+        /// The library file.
+        file: PathBuf,
+        /// Why, one line.
+        reason: String,
+    },
+    /// The plugin was built against an SDK this rollcall cannot use.
+    #[error("plugin `{name}` ({}) was built against rollcall-sdk {plugin_sdk}; this rollcall uses rollcall-sdk {host_sdk}{}", .file.display(), detail_lines(.details))]
+    IncompatibleSdk {
+        /// The plugin name.
+        name: String,
+        /// The library file.
+        file: PathBuf,
+        /// The SDK version the plugin was built against.
+        plugin_sdk: String,
+        /// This host's SDK version.
+        host_sdk: String,
+        /// The `Error:` lines of the layout check, at most a few.
+        details: Vec<String>,
+    },
+    /// The library declares another plugin name than its file name says.
+    #[error("plugin `{name}` ({}) declares itself as `{declared}`", .file.display())]
+    NameMismatch {
+        /// The plugin name looked for.
+        name: String,
+        /// The library file.
+        file: PathBuf,
+        /// The name the library declares.
+        declared: String,
+    },
+    /// The library failed while loading.
+    #[error("plugin `{name}` ({}) failed to load: {reason}", .file.display())]
+    LoadFailed {
+        /// The plugin name.
+        name: String,
+        /// The library file.
+        file: PathBuf,
+        /// Why, condensed.
+        reason: String,
+    },
+}
+
+fn display_dirs(dirs: &[PathBuf]) -> String {
+    if dirs.is_empty() {
+        return "(no plugin folders)".to_string();
+    }
+    dirs.iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn detail_lines(details: &[String]) -> String {
+    details.iter().map(|d| format!("\n  {d}")).collect()
+}
+
+/// Most `Error:` lines kept from an `AbiInstability` report.
+const MAX_DETAIL_LINES: usize = 4;
+
+/// Keep the `Error:` lines of an abi_stable layout report (about 900 lines) and drop the rest.
+pub fn condense_abi_report(report: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for line in report.lines() {
+        let line = line.trim();
+        if line.starts_with("Error:") && !lines.iter().any(|l| l == line) {
+            lines.push(line.chars().take(200).collect());
+        }
+    }
+    if lines.len() > MAX_DETAIL_LINES {
+        let more = lines.len() - MAX_DETAIL_LINES;
+        lines.truncate(MAX_DETAIL_LINES);
+        lines.push(format!("... and {more} more layout errors"));
+    }
+    lines
+}
+
+/// The first non-empty line of a message, for errors that must stay short.
+fn first_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A plugin library found in the search path, for `rollcall plugins`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PluginListing {
+    /// The plugin name (as declared by the library, else from its file name).
+    pub name: String,
+    /// The plugin's version, when it loaded.
+    pub version: Option<String>,
+    /// The SDK version it was built against, when known.
+    pub sdk_version: Option<String>,
+    /// The library file.
+    pub file: PathBuf,
+    /// Why it cannot be loaded, when it cannot.
+    pub error: Option<String>,
+}
+
+/// A loaded plugin library; cheap to clone.
+#[derive(Clone)]
+pub struct Plugin {
+    meta: Arc<PluginMeta>,
+    module: StepModule_Ref,
+}
+
+struct PluginMeta {
+    name: String,
+    version: String,
+    sdk_version: String,
+    file: PathBuf,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("name", &self.meta.name)
+            .field("version", &self.meta.version)
+            .field("sdk_version", &self.meta.sdk_version)
+            .field("file", &self.meta.file)
+            .finish()
+    }
+}
+
+impl Plugin {
+    /// The plugin's declared name (`track-names`).
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// The plugin's version.
+    pub fn version(&self) -> &str {
+        &self.meta.version
+    }
+
+    /// The SDK version the plugin was built against.
+    pub fn sdk_version(&self) -> &str {
+        &self.meta.sdk_version
+    }
+
+    /// The library file it was loaded from.
+    pub fn file(&self) -> &Path {
+        &self.meta.file
+    }
+
+    /// Build a step from its recipe table; the plugin's error (or panic) comes back as `Err`.
+    pub fn build(&self, context: &StepContext) -> Result<LoadedStep, StepError> {
+        let table = ffi::table_to_toml(&context.table)?;
+        let recipe_dir = context.recipe_dir.to_string_lossy();
+        let logger = HostLogger { log: host_log };
+        let new_step = self.module.new_step();
+        match new_step(
+            RStr::from_str(&table),
+            RStr::from_str(&recipe_dir),
+            logger,
+        ) {
+            RResult::ROk(step) => Ok(LoadedStep {
+                step,
+                plugin: self.clone(),
+            }),
+            RResult::RErr(error) => Err(StepError::from(error)),
+        }
+    }
+}
+
+/// A step built by a plugin, ready to be applied to takes from any thread.
+pub struct LoadedStep {
+    step: FfiStepBox,
+    plugin: Plugin,
+}
+
+impl std::fmt::Debug for LoadedStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedStep")
+            .field("plugin", &self.plugin)
+            .finish()
+    }
+}
+
+impl LoadedStep {
+    /// Describe the edits for one take; a plugin error or panic comes back as its message.
+    pub fn apply(&self, take: &Take) -> Result<Vec<Edit>, String> {
+        let document = FfiTake::from(take);
+        match self.step.apply(&document) {
+            RResult::ROk(edits) => edits
+                .iter()
+                .map(|edit: &FfiEdit| {
+                    Edit::try_from(edit).map_err(|e| {
+                        format!(
+                            "plugin `{}` {}: {e}",
+                            self.plugin.name(),
+                            self.plugin.version()
+                        )
+                    })
+                })
+                .collect(),
+            RResult::RErr(error) => Err(StepError::from(error).to_string()),
+        }
+    }
+
+    /// The name of the plugin that built this step.
+    pub fn plugin_name(&self) -> &str {
+        self.plugin.name()
+    }
+
+    /// The plugin that built this step.
+    pub fn plugin(&self) -> &Plugin {
+        &self.plugin
+    }
+}
+
+/// A log message level from a plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Information.
+    Info,
+    /// A warning.
+    Warn,
+}
+
+/// Where plugin log messages go: `(level, plugin name, message)`.
+pub type LogSink = Arc<dyn Fn(LogLevel, &str, &str) + Send + Sync>;
+
+static LOG_SINK: RwLock<Option<LogSink>> = RwLock::new(None);
+
+/// Send plugin log messages to `sink` instead of stderr (the CLI uses this for `--quiet`).
+pub fn set_plugin_log_sink(sink: LogSink) {
+    if let Ok(mut slot) = LOG_SINK.write() {
+        *slot = Some(sink);
+    }
+}
+
+extern "C" fn host_log(level: u32, plugin: RStr<'_>, message: RStr<'_>) {
+    let level = if level == ffi::LOG_WARN {
+        LogLevel::Warn
+    } else {
+        LogLevel::Info
+    };
+    // Nothing may unwind back into the plugin.
+    let _ = std::panic::catch_unwind(|| {
+        let sink = LOG_SINK.read().ok().and_then(|s| s.clone());
+        match sink {
+            Some(sink) => sink(level, plugin.as_str(), message.as_str()),
+            None => {
+                use std::io::Write;
+                let label = match level {
+                    LogLevel::Info => "info",
+                    LogLevel::Warn => "warning",
+                };
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "rollcall: plugin `{plugin}`: {label}: {message}"
+                );
+            }
+        }
+    });
+}
+
+/// Finds plugin libraries in a search path and loads them, once per file.
+#[derive(Debug)]
+pub struct PluginHost {
+    search_path: Vec<PathBuf>,
+    loaded: Mutex<HashMap<PathBuf, Plugin>>,
+}
+
+impl PluginHost {
+    /// A host searching each of `plugin_dirs`, then `ROLLCALL_PLUGIN_PATH`, then the executable's folder.
+    pub fn new(plugin_dirs: &[PathBuf]) -> PluginHost {
+        let mut search_path: Vec<PathBuf> = plugin_dirs.to_vec();
+        if let Some(value) = std::env::var_os(PLUGIN_PATH_VAR) {
+            search_path.extend(std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()));
+        }
+        if let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf))
+        {
+            search_path.push(dir);
+        }
+        let mut unique: Vec<PathBuf> = Vec::with_capacity(search_path.len());
+        for dir in search_path {
+            if !unique.contains(&dir) {
+                unique.push(dir);
+            }
+        }
+        PluginHost {
+            search_path: unique,
+            loaded: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The folders searched, in order.
+    pub fn search_path(&self) -> &[PathBuf] {
+        &self.search_path
+    }
+
+    /// The library file name of a plugin (`track-names` -> `librollcall_track_names.so`).
+    pub fn library_file_name(name: &str) -> Result<String, HostError> {
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(HostError::BadName {
+                name: name.to_string(),
+            });
+        }
+        Ok(format!(
+            "{DLL_PREFIX}rollcall_{}{DLL_SUFFIX}",
+            name.replace('-', "_")
+        ))
+    }
+
+    /// Every `rollcall_*` library in the search path; the first of each name wins, failures carry `error`.
+    pub fn list(&self) -> Vec<PluginListing> {
+        let prefix = format!("{DLL_PREFIX}rollcall_");
+        let mut seen: Vec<String> = Vec::new();
+        let mut listings = Vec::new();
+        for dir in &self.search_path {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let mut files: Vec<(String, PathBuf)> = entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    let file_name = entry.file_name().to_str()?.to_string();
+                    let stem = file_name
+                        .strip_prefix(prefix.as_str())?
+                        .strip_suffix(DLL_SUFFIX)?
+                        .to_string();
+                    let valid = !stem.is_empty()
+                        && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    valid.then(|| (stem, entry.path()))
+                })
+                .collect();
+            files.sort();
+            for (stem, file) in files {
+                if seen.contains(&stem) {
+                    continue;
+                }
+                seen.push(stem.clone());
+                let file_name_plugin = stem.replace('_', "-");
+                listings.push(match self.load_file(&file_name_plugin, &file) {
+                    Ok(plugin) => PluginListing {
+                        name: plugin.name().to_string(),
+                        version: Some(plugin.version().to_string()),
+                        sdk_version: Some(plugin.sdk_version().to_string()),
+                        file,
+                        error: None,
+                    },
+                    Err(error) => PluginListing {
+                        name: file_name_plugin,
+                        version: None,
+                        sdk_version: match &error {
+                            HostError::IncompatibleSdk { plugin_sdk, .. } => {
+                                Some(plugin_sdk.clone())
+                            }
+                            _ => None,
+                        },
+                        file,
+                        error: Some(error.to_string()),
+                    },
+                });
+            }
+        }
+        listings.sort_by(|a, b| a.name.cmp(&b.name));
+        listings
+    }
+
+    /// Load the plugin `name` (`-` read as `_`) from the first folder of the search path that has it.
+    pub fn load(&self, name: &str) -> Result<Plugin, HostError> {
+        let file_name = Self::library_file_name(name)?;
+        let file = self
+            .search_path
+            .iter()
+            .map(|dir| dir.join(&file_name))
+            .find(|candidate| candidate.is_file())
+            .ok_or_else(|| HostError::NotFound {
+                name: name.to_string(),
+                file_name: file_name.clone(),
+                searched: self.search_path.clone(),
+            })?;
+        self.load_file(name, &file)
+    }
+
+    /// Load a library file as plugin `name`, or return the copy loaded before.
+    fn load_file(&self, name: &str, file: &Path) -> Result<Plugin, HostError> {
+        let key = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        if let Some(plugin) = self.loaded.lock().ok().and_then(|l| l.get(&key).cloned()) {
+            return Ok(plugin);
+        }
+        let plugin = open_plugin(name, file)?;
+        if let Ok(mut loaded) = self.loaded.lock() {
+            loaded.insert(key, plugin.clone());
+        }
+        Ok(plugin)
+    }
+}
+
+/// Open a library, check its SDK version and layout, and read its names.
+fn open_plugin(name: &str, file: &Path) -> Result<Plugin, HostError> {
+    let not_a_plugin = |reason: String| HostError::NotAPlugin {
+        name: name.to_string(),
+        file: file.to_path_buf(),
+        reason,
+    };
+    let header = lib_header_from_path(file).map_err(|error| match error {
+        LibraryError::OpenError { err, .. } => not_a_plugin(first_line(&err.to_string())),
+        LibraryError::GetSymbolError { .. } => {
+            not_a_plugin("it does not export a rollcall root module".to_string())
+        }
+        LibraryError::InvalidAbiHeader(_) => {
+            not_a_plugin("it was built with an incompatible abi_stable".to_string())
+        }
+        other => HostError::LoadFailed {
+            name: name.to_string(),
+            file: file.to_path_buf(),
+            reason: first_line(&other.to_string()),
+        },
+    })?;
+    let plugin_sdk = header.version_strings().version.to_string();
+    let module = header
+        .init_root_module::<StepModule_Ref>()
+        .map_err(|error| match error {
+            LibraryError::IncompatibleVersionNumber { actual_version, .. } => {
+                HostError::IncompatibleSdk {
+                    name: name.to_string(),
+                    file: file.to_path_buf(),
+                    plugin_sdk: actual_version.to_string(),
+                    host_sdk: HOST_SDK_VERSION.to_string(),
+                    details: Vec::new(),
+                }
+            }
+            LibraryError::AbiInstability(report) => HostError::IncompatibleSdk {
+                name: name.to_string(),
+                file: file.to_path_buf(),
+                plugin_sdk: plugin_sdk.clone(),
+                host_sdk: HOST_SDK_VERSION.to_string(),
+                details: condense_abi_report(&report.to_string()),
+            },
+            LibraryError::ParseVersionError(_) => HostError::IncompatibleSdk {
+                name: name.to_string(),
+                file: file.to_path_buf(),
+                plugin_sdk: plugin_sdk.clone(),
+                host_sdk: HOST_SDK_VERSION.to_string(),
+                details: Vec::new(),
+            },
+            other => HostError::LoadFailed {
+                name: name.to_string(),
+                file: file.to_path_buf(),
+                reason: condense_load_error(&other.to_string()),
+            },
+        })?;
+    let declared = module.name().as_str().to_string();
+    if declared.replace('_', "-") != name.replace('_', "-") {
+        return Err(HostError::NameMismatch {
+            name: name.to_string(),
+            file: file.to_path_buf(),
+            declared,
+        });
+    }
+    Ok(Plugin {
+        meta: Arc::new(PluginMeta {
+            name: declared,
+            version: module.version().as_str().to_string(),
+            sdk_version: module.sdk_version().as_str().to_string(),
+            file: file.to_path_buf(),
+        }),
+        module,
+    })
+}
+
+/// A short form of another load error: its non-empty lines joined, cut at 300 characters.
+fn condense_load_error(text: &str) -> String {
+    let joined = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    joined.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_file_name_reads_dash_as_underscore() {
+        assert_eq!(
+            PluginHost::library_file_name("track-names"),
+            Ok(format!("{DLL_PREFIX}rollcall_track_names{DLL_SUFFIX}"))
+        );
+    }
+
+    #[test]
+    fn paths_are_not_plugin_names() {
+        for name in ["../x", "a/b", "", "x.so"] {
+            assert!(matches!(
+                PluginHost::library_file_name(name),
+                Err(HostError::BadName { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn abi_report_is_condensed_to_error_lines() {
+        let mut report = String::new();
+        for i in 0..900 {
+            report.push_str(&format!("    field {i}: something\n"));
+            if i % 300 == 0 {
+                report.push_str("  Error:unexpected field name\n");
+            }
+        }
+        report.push_str("Error:mismatched number of fields\n");
+        assert_eq!(
+            condense_abi_report(&report),
+            vec![
+                "Error:unexpected field name".to_string(),
+                "Error:mismatched number of fields".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn plugin_dirs_come_first_then_the_executable_folder() {
+        let host = PluginHost::new(&[PathBuf::from("/a"), PathBuf::from("/b")]);
+        assert_eq!(host.search_path().first(), Some(&PathBuf::from("/a")));
+        assert_eq!(host.search_path().get(1), Some(&PathBuf::from("/b")));
+        let exe_dir = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(Path::to_path_buf));
+        assert_eq!(host.search_path().last(), exe_dir.as_ref());
+    }
+}

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub mod ffi;
+
 /// The version of this SDK, compared by the host at load time.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -278,10 +280,48 @@ pub trait Step: Send + Sync + Sized + 'static {
     fn apply(&self, take: &Take) -> Result<Vec<Edit>, StepError>;
 }
 
+/// Log an information message through the host (stderr when the step runs in-process).
+pub fn log_info(message: &str) {
+    ffi::log(ffi::LOG_INFO, message);
+}
+
+/// Log a warning through the host (stderr when the step runs in-process).
+pub fn log_warn(message: &str) {
+    ffi::log(ffi::LOG_WARN, message);
+}
+
 /// Export a [`Step`] implementation as a rollcall plugin: `export_step!(MyStep, "my-step");`.
 ///
-/// The plugin's version is its crate version. Placeholder until the FFI layer lands.
+/// Invoke it once, at the root of the plugin crate (a `cdylib`). The plugin's version is its crate
+/// version. Every entry point the host calls (building the step, `apply`, dropping it) catches panics
+/// inside the library and returns them as errors: a panic fails one file, never the batch.
 #[macro_export]
 macro_rules! export_step {
-    ($step:ty, $name:expr) => {};
+    ($step:ty, $name:expr) => {
+        /// The root module of this rollcall plugin library (read by the host at load time).
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #[no_mangle]
+        pub static _1as_0lib_1header_0root_bmodule_bloader:
+            $crate::ffi::abi_stable::library::LibHeader = {
+            extern "C" fn __rollcall_erased_root_module(
+            ) -> $crate::ffi::abi_stable::library::RootModuleResult {
+                $crate::ffi::abi_stable::library::__call_root_module_loader(__rollcall_root_module)
+            }
+            // SAFETY: the constructor returns a `StepModule_Ref`, the type named here.
+            unsafe {
+                $crate::ffi::abi_stable::library::LibHeader::from_constructor::<
+                    $crate::ffi::StepModule_Ref,
+                >(
+                    __rollcall_erased_root_module,
+                    $crate::ffi::abi_stable::library::CheckTypeLayout::Yes,
+                )
+            }
+        };
+
+        #[doc(hidden)]
+        fn __rollcall_root_module() -> $crate::ffi::StepModule_Ref {
+            $crate::ffi::step_module::<$step>($name, env!("CARGO_PKG_VERSION"))
+        }
+    };
 }
