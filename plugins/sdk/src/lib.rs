@@ -5,6 +5,9 @@
 //! every mirror coherent (iXML and bext, `TRACK_LIST` and `fmt ` and the audio), so a plugin never
 //! touches bytes.
 
+pub mod table;
+pub mod template;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

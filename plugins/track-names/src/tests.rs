@@ -1,0 +1,198 @@
+use super::*;
+use std::path::Path;
+
+fn step_in(dir: &Path, csv: &str, extra: &str) -> Result<TrackNamesStep, StepError> {
+    std::fs::write(dir.join("cast.csv"), csv).unwrap();
+    TrackNamesStep::new(&StepContext {
+        table: format!("csv = \"cast.csv\"\n{extra}").parse().unwrap(),
+        recipe_dir: dir.to_path_buf(),
+    })
+}
+
+fn step(csv: &str) -> TrackNamesStep {
+    let dir = tempfile::tempdir().unwrap();
+    step_in(dir.path(), csv, "").unwrap()
+}
+
+fn track(interleave: u32, channel: Option<u32>, name: Option<&str>) -> Track {
+    Track {
+        interleave_index: interleave,
+        channel_index: channel,
+        name: name.map(str::to_string),
+        function: None,
+    }
+}
+
+fn take(scene: &str, tape: &str, tracks: Vec<Track>) -> Take {
+    let mut ixml = BTreeMap::new();
+    ixml.insert("SCENE".to_string(), scene.to_string());
+    ixml.insert("TAPE".to_string(), tape.to_string());
+    Take {
+        source_name: "A.WAV".into(),
+        file_name: "A.WAV".into(),
+        ixml: Some(ixml),
+        tracks,
+        ..Take::default()
+    }
+}
+
+fn name(i: u32, n: &str) -> Edit {
+    Edit::SetTrackName {
+        interleave_index: i,
+        name: n.to_string(),
+    }
+}
+
+#[test]
+fn names_by_track_name_and_number() {
+    let s = step("track,character,mic\nboom,,\nLav 1,ZOË,\n3,Rick,COS11\n");
+    let t = take(
+        "24A",
+        "D01",
+        vec![
+            track(1, Some(1), Some("Boom")),
+            track(2, Some(2), Some("LAV 1")),
+            track(3, Some(3), Some("Lav 2")),
+            track(4, Some(4), Some("Lav 3")),
+        ],
+    );
+    assert_eq!(
+        s.apply(&t).unwrap(),
+        vec![name(2, "ZOË (LAV 1)"), name(3, "Rick (COS11)")]
+    );
+}
+
+#[test]
+fn number_is_the_channel_index_not_the_position() {
+    let s = step("track,character\n5,Negan\n");
+    let t = take(
+        "1",
+        "D01",
+        vec![track(1, Some(5), Some("Lav")), track(2, Some(1), None)],
+    );
+    assert_eq!(s.apply(&t).unwrap(), vec![name(1, "Negan (Lav)")]);
+    // Without CHANNEL_INDEX, the position in the file.
+    let t = take("1", "D01", vec![track(5, None, Some("Lav"))]);
+    assert_eq!(s.apply(&t).unwrap(), vec![name(5, "Negan (Lav)")]);
+}
+
+#[test]
+fn no_mic_and_no_old_name_gives_the_character_alone() {
+    let s = step("track,character\n1,Carol\n");
+    let t = take("1", "D01", vec![track(1, Some(1), None)]);
+    assert_eq!(s.apply(&t).unwrap(), vec![name(1, "Carol")]);
+}
+
+#[test]
+fn custom_format_with_take_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = step_in(
+        dir.path(),
+        "track,character\nBoom,Daryl\n",
+        "format = \"{character}-{track}-{scene}\"",
+    )
+    .unwrap();
+    let t = take("24A", "D01", vec![track(1, Some(1), Some("Boom"))]);
+    assert_eq!(s.apply(&t).unwrap(), vec![name(1, "Daryl-Boom-24A")]);
+}
+
+#[test]
+fn most_specific_row_wins() {
+    let s = step(
+        "track,character,tape,scene\n\
+         1,Any,,\n\
+         1,OnTape,D02,\n\
+         1,InScene,,24a\n\
+         1,Both,D02,24A\n",
+    );
+    let one = |scene: &str, tape: &str| {
+        s.apply(&take(scene, tape, vec![track(1, Some(1), Some("L1"))]))
+            .unwrap()
+    };
+    assert_eq!(one("24A", "D02"), vec![name(1, "Both (L1)")]);
+    assert_eq!(one("24A", "D01"), vec![name(1, "InScene (L1)")]);
+    assert_eq!(one("25", "d02"), vec![name(1, "OnTape (L1)")]);
+    assert_eq!(one("25", "D01"), vec![name(1, "Any (L1)")]);
+}
+
+#[test]
+fn scene_row_with_empty_character_leaves_the_track() {
+    let s = step("track,character,scene\nBoom,Rick,\nBoom,,7\n");
+    let t = take("7", "D01", vec![track(1, Some(1), Some("Boom"))]);
+    assert!(s.apply(&t).unwrap().is_empty());
+    let t = take("8", "D01", vec![track(1, Some(1), Some("Boom"))]);
+    assert_eq!(s.apply(&t).unwrap(), vec![name(1, "Rick (Boom)")]);
+}
+
+#[test]
+fn same_track_twice_is_an_error_naming_both_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = step_in(
+        dir.path(),
+        "track,character,scene\nBoom,A,1\nLav,B,\nboom,C, 1\n",
+        "",
+    )
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("csv"));
+    assert!(
+        e.message
+            .starts_with("cast.csv: row 4, column `track`: row 2 and row 4"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn name_and_number_rows_matching_one_track_fail_the_file() {
+    let s = step("track,character\nBoom,A\n1,B\n");
+    let t = take("1", "D01", vec![track(1, Some(1), Some("Boom"))]);
+    assert!(matches!(s.apply(&t).unwrap().as_slice(),
+        [Edit::Fail(r)] if r.contains("row 2") && r.contains("row 3")));
+}
+
+#[test]
+fn csv_errors_name_file_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = step_in(dir.path(), "track,character\nBoom,A\n,B\n", "").unwrap_err();
+    assert_eq!(e.message, "cast.csv: row 3, column `track`: empty value");
+    assert_eq!(e.key.as_deref(), Some("csv"));
+    let e = step_in(dir.path(), "track,mic\nBoom,A\n", "").unwrap_err();
+    assert_eq!(
+        e.message,
+        "cast.csv: no column `character` in the header row"
+    );
+}
+
+#[test]
+fn missing_csv_names_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = TrackNamesStep::new(&StepContext {
+        table: "csv = \"nope/cast.csv\"".parse().unwrap(),
+        recipe_dir: dir.path().to_path_buf(),
+    })
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("csv"));
+    assert!(e.message.contains("nope/cast.csv"), "{}", e.message);
+}
+
+#[test]
+fn config_errors_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = step_in(dir.path(), "track,character\n", "fromat = \"x\"").unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("fromat"));
+    let e = step_in(dir.path(), "track,character\n", "format = \"{character\"").unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("format"));
+    let e = TrackNamesStep::new(&StepContext {
+        table: "".parse().unwrap(),
+        recipe_dir: dir.path().to_path_buf(),
+    })
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("csv"));
+}
+
+#[test]
+fn unchanged_name_gives_no_edit() {
+    let s = step("track,character,mic\n1,Rick,MKH\n");
+    let t = take("1", "D01", vec![track(1, Some(1), Some("Rick (MKH)"))]);
+    assert!(s.apply(&t).unwrap().is_empty());
+}
