@@ -161,6 +161,7 @@ pub fn write_file<R: Read + Seek, W: Write>(
     opts: &WriteOptions,
 ) -> Result<WriteReport, WavError> {
     let src_fmt = &header.fmt;
+    src_fmt.check_supported()?;
     let src_channels = usize::from(src_fmt.channels);
     let bps = usize::from(src_fmt.bytes_per_sample());
     let src_ba = usize::from(src_fmt.block_align);
@@ -296,7 +297,7 @@ pub fn write_file<R: Read + Seek, W: Write>(
             OutChunk::New { payload, .. } => out.write_all(payload)?,
             OutChunk::Audio => {
                 let frames_per_block = (opts.block_bytes / src_ba).max(1);
-                let mut src_hash = ChannelHasher::new(src_channels, bps);
+                let mut src_hash = ChannelHasher::new(src_channels, bps, src_ba);
                 let mut in_buf = vec![0u8; frames_per_block * src_ba];
                 src.seek(SeekFrom::Start(data.payload_offset()))?;
                 let mut left = src_frames;
@@ -318,7 +319,7 @@ pub fn write_file<R: Read + Seek, W: Write>(
                         output_audio = source_audio.clone();
                     }
                     Some(offs) => {
-                        let mut out_hash = ChannelHasher::new(out_channels, bps);
+                        let mut out_hash = ChannelHasher::new(out_channels, bps, out_ba);
                         let mut out_buf = vec![0u8; frames_per_block * out_ba];
                         while left > 0 {
                             let n = usize::try_from(left)

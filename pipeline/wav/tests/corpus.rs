@@ -408,3 +408,43 @@ fn recorder_and_daw_files_keep_their_quirks() {
     assert_eq!(h.chunks.len(), 10);
     assert_eq!(h.chunks.last().map(|c| c.end()), Some(h.file_len));
 }
+
+#[test]
+fn trailing_bytes_that_cannot_form_a_chunk_are_ignored_and_not_copied() {
+    let original = std::fs::read(common::corpus(
+        "wavinfo/tests/test_files/sounddevices/A101_1.WAV",
+    ))
+    .expect("read");
+    let clean = read_header(&mut Cursor::new(&original)).expect("header");
+    assert_eq!(clean.trailing_bytes(), 0);
+    // Fewer than 8 bytes after the last chunk; then 16 NUL bytes past the declared RIFF end.
+    for junk in [&[1u8, 2, 3][..], &[0u8; 16][..]] {
+        let mut bytes = original.clone();
+        bytes.extend_from_slice(junk);
+        let header = read_header(&mut Cursor::new(&bytes)).expect("header with trailing bytes");
+        assert_eq!(header.chunks, clean.chunks);
+        assert_eq!(header.trailing_bytes(), junk.len() as u64);
+        let mut out = Vec::new();
+        write_file(
+            &mut Cursor::new(&bytes),
+            &header,
+            &identity_layout(&header),
+            None,
+            &mut out,
+            &WriteOptions::default(),
+        )
+        .expect("write");
+        assert_eq!(out, original, "the rewrite drops the trailing bytes");
+    }
+    // A bad chunk id inside the declared RIFF size is refused.
+    let mut bytes = original.clone();
+    let data = clean.data().offset as usize;
+    bytes[data] = 0;
+    let err = read_header(&mut Cursor::new(&bytes))
+        .expect_err("bad id")
+        .to_string();
+    assert!(
+        err.contains("invalid chunk id") && err.contains(&format!("at offset {data}")),
+        "{err}"
+    );
+}
