@@ -51,22 +51,34 @@ pub(crate) struct ChannelHasher {
     hashers: Vec<Xxh3Default>,
     scratch: Vec<u8>,
     bps: usize,
+    frame_bytes: usize,
 }
 
 impl ChannelHasher {
-    /// A hasher for `channels` channels of `bps`-byte samples.
-    pub(crate) fn new(channels: usize, bps: usize) -> ChannelHasher {
+    /// A hasher for `channels` channels of `bps`-byte samples in frames of `frame_bytes` bytes.
+    pub(crate) fn new(channels: usize, bps: usize, frame_bytes: usize) -> ChannelHasher {
         ChannelHasher {
             hashers: (0..channels).map(|_| Xxh3Default::new()).collect(),
             scratch: Vec::new(),
             bps,
+            frame_bytes: frame_bytes.max(bps * channels),
         }
     }
 
     /// Feeds whole interleaved frames (a trailing partial frame is ignored).
     pub(crate) fn update(&mut self, interleaved: &[u8]) {
-        let ba = self.bps * self.hashers.len();
-        if ba == 0 {
+        let ba = self.frame_bytes;
+        if ba == 0 || self.bps == 0 {
+            return;
+        }
+        if self.hashers.len() == 1 && ba == self.bps {
+            // Mono: the interleaved bytes are the channel's bytes.
+            let whole = interleaved.len() / ba * ba;
+            if let (Some(hasher), Some(bytes)) =
+                (self.hashers.first_mut(), interleaved.get(..whole))
+            {
+                hasher.update(bytes);
+            }
             return;
         }
         let frames = interleaved.len() / ba;
@@ -94,7 +106,7 @@ impl ChannelHasher {
 pub fn digest_audio<R: Read + Seek>(r: &mut R, header: &Header) -> Result<AudioDigest, WavError> {
     let ba = usize::from(header.fmt.block_align);
     let bps = usize::from(header.fmt.bytes_per_sample());
-    let mut hasher = ChannelHasher::new(usize::from(header.fmt.channels), bps);
+    let mut hasher = ChannelHasher::new(usize::from(header.fmt.channels), bps, ba);
     if ba == 0 {
         return Ok(hasher.finish());
     }

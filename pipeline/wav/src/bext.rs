@@ -69,7 +69,12 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn put_text(out: &mut Vec<u8>, field: &'static str, value: &str, width: usize) -> Result<(), WavError> {
+fn put_text(
+    out: &mut Vec<u8>,
+    field: &'static str,
+    value: &str,
+    width: usize,
+) -> Result<(), WavError> {
     if !value.is_ascii() {
         return Err(WavError::BextField {
             field,
@@ -130,7 +135,12 @@ impl Bext {
         let mut out = Vec::with_capacity(BEXT_FIXED_LEN + self.coding_history.len());
         put_text(&mut out, "description", &self.description, 256)?;
         put_text(&mut out, "originator", &self.originator, 32)?;
-        put_text(&mut out, "originator_reference", &self.originator_reference, 32)?;
+        put_text(
+            &mut out,
+            "originator_reference",
+            &self.originator_reference,
+            32,
+        )?;
         put_text(&mut out, "origination_date", &self.origination_date, 10)?;
         put_text(&mut out, "origination_time", &self.origination_time, 8)?;
         out.extend_from_slice(&self.time_reference.to_le_bytes());

@@ -37,7 +37,11 @@ fn lines_with_endings(text: &str) -> Vec<(&str, &str)> {
 fn parse_line(line: &str) -> Option<DescriptionLine> {
     let (left, value) = line.split_once('=')?;
     let lower = left.bytes().take_while(u8::is_ascii_lowercase).count();
-    let split = if left.as_bytes().get(lower).is_some_and(u8::is_ascii_uppercase) {
+    let split = if left
+        .as_bytes()
+        .get(lower)
+        .is_some_and(u8::is_ascii_uppercase)
+    {
         lower
     } else {
         0

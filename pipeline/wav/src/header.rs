@@ -156,7 +156,12 @@ fn le_u64(b: &[u8], at: usize) -> Option<u64> {
 }
 
 fn parse_ds64(payload: &[u8]) -> Result<Ds64, WavError> {
-    let bad = || WavError::Malformed(format!("ds64 chunk is {} bytes, shorter than 28", payload.len()));
+    let bad = || {
+        WavError::Malformed(format!(
+            "ds64 chunk is {} bytes, shorter than 28",
+            payload.len()
+        ))
+    };
     let riff_size = le_u64(payload, 0).ok_or_else(bad)?;
     let data_size = le_u64(payload, 8).ok_or_else(bad)?;
     let count = payload
@@ -165,7 +170,12 @@ fn parse_ds64(payload: &[u8]) -> Result<Ds64, WavError> {
         .ok_or_else(bad)?;
     let mut table = Vec::new();
     // Entries are 12 bytes; only as many as the payload holds are read.
-    for entry in payload.get(28..).unwrap_or(&[]).chunks_exact(12).take(count as usize) {
+    for entry in payload
+        .get(28..)
+        .unwrap_or(&[])
+        .chunks_exact(12)
+        .take(count as usize)
+    {
         let mut id = [0u8; 4];
         id.copy_from_slice(&entry[..4]);
         let size = le_u64(entry, 4).unwrap_or(0);
@@ -194,7 +204,11 @@ fn read_at<R: Read + Seek>(r: &mut R, offset: u64, buf: &mut [u8]) -> Result<usi
 }
 
 /// Reads a chunk's payload, refusing one larger than `limit` bytes.
-pub fn read_payload<R: Read + Seek>(r: &mut R, chunk: &Chunk, limit: u64) -> Result<Vec<u8>, WavError> {
+pub fn read_payload<R: Read + Seek>(
+    r: &mut R,
+    chunk: &Chunk,
+    limit: u64,
+) -> Result<Vec<u8>, WavError> {
     if chunk.size > limit {
         return Err(WavError::ChunkTooLarge {
             id: chunk.id_str(),
@@ -347,7 +361,10 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<Header, WavError> {
         offset = chunk.end();
         chunks.push(chunk);
     }
-    let fmt_chunk = chunks.iter().find(|c| &c.id == b"fmt ").ok_or(WavError::NoFmt)?;
+    let fmt_chunk = chunks
+        .iter()
+        .find(|c| &c.id == b"fmt ")
+        .ok_or(WavError::NoFmt)?;
     let data_index = chunks
         .iter()
         .position(|c| &c.id == b"data")

@@ -17,10 +17,14 @@ mod writer;
 
 pub use audio::{digest_audio, AudioDigest};
 pub use bext::{Bext, BEXT_FIXED_LEN};
-pub use description::{parse_description, remove_description_key, set_description_key, DescriptionLine};
+pub use description::{
+    parse_description, remove_description_key, set_description_key, DescriptionLine,
+};
 pub use error::WavError;
 pub use fmt::{Fmt, SampleFormat, FORMAT_EXTENSIBLE, FORMAT_IEEE_FLOAT, FORMAT_PCM};
-pub use header::{read_header, read_payload, Chunk, Container, Header, MAX_CHUNKS, MAX_METADATA_CHUNK};
+pub use header::{
+    read_header, read_payload, Chunk, Container, Header, MAX_CHUNKS, MAX_METADATA_CHUNK,
+};
 pub use writer::{write_file, ChannelMap, OutChunk, WriteOptions, WriteReport};
 
 /// The identity layout of a file: every chunk copied in order, `data` replaced by the audio.

@@ -110,22 +110,27 @@ fn map_offsets(map: &ChannelMap, source: &Fmt) -> Result<Vec<usize>, WavError> {
 }
 
 /// Checks the layout's fmt against the audio that will be written.
-fn check_fmt(layout: &[OutChunk], header: &Header, out_channels: usize, mapped: bool) -> Result<(), WavError> {
+fn check_fmt(
+    layout: &[OutChunk],
+    header: &Header,
+    out_channels: usize,
+    mapped: bool,
+) -> Result<(), WavError> {
     let fmt_entry = layout.iter().find(|c| match c {
         OutChunk::Copy(chunk) => &chunk.id == b"fmt ",
         OutChunk::New { id, .. } => id == b"fmt ",
         OutChunk::Audio => false,
     });
-    let out_fmt = match fmt_entry {
-        None => return Err(WavError::Layout("no fmt chunk".to_string())),
-        Some(OutChunk::Copy(_)) if mapped => {
-            return Err(WavError::Layout(
-                "with a channel map the fmt chunk must be OutChunk::New (built with Fmt::relaid)".to_string(),
-            ))
-        }
-        Some(OutChunk::New { payload, .. }) => Fmt::parse(payload)?,
-        Some(_) => header.fmt.clone(),
-    };
+    let out_fmt =
+        match fmt_entry {
+            None => return Err(WavError::Layout("no fmt chunk".to_string())),
+            Some(OutChunk::Copy(_)) if mapped => return Err(WavError::Layout(
+                "with a channel map the fmt chunk must be OutChunk::New (built with Fmt::relaid)"
+                    .to_string(),
+            )),
+            Some(OutChunk::New { payload, .. }) => Fmt::parse(payload)?,
+            Some(_) => header.fmt.clone(),
+        };
     if usize::from(out_fmt.channels) != out_channels {
         return Err(WavError::Layout(format!(
             "the output fmt says {} channels but the audio has {out_channels}",
@@ -133,7 +138,8 @@ fn check_fmt(layout: &[OutChunk], header: &Header, out_channels: usize, mapped: 
         )));
     }
     if out_fmt.bytes_per_sample() != header.fmt.bytes_per_sample()
-        || usize::from(out_fmt.block_align) != out_channels * usize::from(header.fmt.bytes_per_sample())
+        || usize::from(out_fmt.block_align)
+            != out_channels * usize::from(header.fmt.bytes_per_sample())
     {
         return Err(WavError::Layout(format!(
             "the output fmt block_align {} does not fit {out_channels} channels of {}-byte samples",
@@ -155,6 +161,7 @@ pub fn write_file<R: Read + Seek, W: Write>(
     opts: &WriteOptions,
 ) -> Result<WriteReport, WavError> {
     let src_fmt = &header.fmt;
+    src_fmt.check_supported()?;
     let src_channels = usize::from(src_fmt.channels);
     let bps = usize::from(src_fmt.bytes_per_sample());
     let src_ba = usize::from(src_fmt.block_align);
@@ -187,14 +194,26 @@ pub fn write_file<R: Read + Seek, W: Write>(
                         chunk.offset
                     )));
                 }
-                plan.push(Planned { id: chunk.id, size: chunk.size, source: entry });
+                plan.push(Planned {
+                    id: chunk.id,
+                    size: chunk.size,
+                    source: entry,
+                });
             }
             OutChunk::New { id, payload } => {
-                plan.push(Planned { id: *id, size: payload.len() as u64, source: entry });
+                plan.push(Planned {
+                    id: *id,
+                    size: payload.len() as u64,
+                    source: entry,
+                });
             }
             OutChunk::Audio => {
                 audio_count += 1;
-                plan.push(Planned { id: *b"data", size: audio_size, source: entry });
+                plan.push(Planned {
+                    id: *b"data",
+                    size: audio_size,
+                    source: entry,
+                });
             }
         }
     }
@@ -223,7 +242,10 @@ pub fn write_file<R: Read + Seek, W: Write>(
         body += 8 + ds64_size;
     }
 
-    let mut out = Counting { inner: BufWriter::with_capacity(COPY_BLOCK, out), count: 0 };
+    let mut out = Counting {
+        inner: BufWriter::with_capacity(COPY_BLOCK, out),
+        count: 0,
+    };
     let mut head = Vec::with_capacity(12 + 8 + ds64_size as usize);
     head.extend_from_slice(&container.magic());
     if container.is_64() {
@@ -246,8 +268,12 @@ pub fn write_file<R: Read + Seek, W: Write>(
     }
     out.write_all(&head)?;
 
-    let mut source_audio = AudioDigest { channels: Vec::new() };
-    let mut output_audio = AudioDigest { channels: Vec::new() };
+    let mut source_audio = AudioDigest {
+        channels: Vec::new(),
+    };
+    let mut output_audio = AudioDigest {
+        channels: Vec::new(),
+    };
     let mut copy_buf = Vec::new();
     for p in &plan {
         let is_audio = matches!(p.source, OutChunk::Audio);
@@ -271,14 +297,15 @@ pub fn write_file<R: Read + Seek, W: Write>(
             OutChunk::New { payload, .. } => out.write_all(payload)?,
             OutChunk::Audio => {
                 let frames_per_block = (opts.block_bytes / src_ba).max(1);
-                let mut src_hash = ChannelHasher::new(src_channels, bps);
+                let mut src_hash = ChannelHasher::new(src_channels, bps, src_ba);
                 let mut in_buf = vec![0u8; frames_per_block * src_ba];
                 src.seek(SeekFrom::Start(data.payload_offset()))?;
                 let mut left = src_frames;
                 match &offsets {
                     None => {
                         while left > 0 {
-                            let n = usize::try_from(left).map_or(frames_per_block, |l| l.min(frames_per_block));
+                            let n = usize::try_from(left)
+                                .map_or(frames_per_block, |l| l.min(frames_per_block));
                             let block = &mut in_buf[..n * src_ba];
                             src.read_exact(block)?;
                             src_hash.update(block);
@@ -292,10 +319,11 @@ pub fn write_file<R: Read + Seek, W: Write>(
                         output_audio = source_audio.clone();
                     }
                     Some(offs) => {
-                        let mut out_hash = ChannelHasher::new(out_channels, bps);
+                        let mut out_hash = ChannelHasher::new(out_channels, bps, out_ba);
                         let mut out_buf = vec![0u8; frames_per_block * out_ba];
                         while left > 0 {
-                            let n = usize::try_from(left).map_or(frames_per_block, |l| l.min(frames_per_block));
+                            let n = usize::try_from(left)
+                                .map_or(frames_per_block, |l| l.min(frames_per_block));
                             let block = &mut in_buf[..n * src_ba];
                             src.read_exact(block)?;
                             src_hash.update(block);
@@ -325,7 +353,12 @@ pub fn write_file<R: Read + Seek, W: Write>(
 }
 
 /// Copies exactly `len` bytes from `src` to `out` through `buf`.
-fn copy_bytes<R: Read, W: Write>(src: &mut R, out: &mut W, len: u64, buf: &mut [u8]) -> Result<(), WavError> {
+fn copy_bytes<R: Read, W: Write>(
+    src: &mut R,
+    out: &mut W,
+    len: u64,
+    buf: &mut [u8],
+) -> Result<(), WavError> {
     let mut left = len;
     while left > 0 {
         let n = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));

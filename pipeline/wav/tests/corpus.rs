@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use rollcall_wav::{
-    digest_audio, identity_layout, read_header, read_payload, write_file, Container, Header, WriteOptions,
+    digest_audio, identity_layout, read_header, read_payload, write_file, Container, Header,
+    WriteOptions,
 };
 
 /// What a corpus file must do.
@@ -244,28 +245,68 @@ fn round_trip(rel: &str, bytes: &[u8]) -> Result<(), String> {
     )
     .map_err(|e| format!("write: {e}"))?;
     let again = read_header(&mut Cursor::new(&out)).map_err(|e| format!("re-read: {e}"))?;
-    let check = |ok: bool, what: &str| if ok { Result::Ok(()) } else { Err(format!("{rel}: {what}")) };
+    let check = |ok: bool, what: &str| {
+        if ok {
+            Result::Ok(())
+        } else {
+            Err(format!("{rel}: {what}"))
+        }
+    };
     check(report.container == header.container, "container changed")?;
-    check(report.bytes_written == out.len() as u64, "bytes_written wrong")?;
-    check(again.container == header.container, "re-read container changed")?;
-    check(again.riff_size + 8 == out.len() as u64, "output RIFF size disagrees with its length")?;
+    check(
+        report.bytes_written == out.len() as u64,
+        "bytes_written wrong",
+    )?;
+    check(
+        again.container == header.container,
+        "re-read container changed",
+    )?;
+    check(
+        again.riff_size + 8 == out.len() as u64,
+        "output RIFF size disagrees with its length",
+    )?;
     check(again.trailing_bytes() == 0, "output has trailing bytes")?;
     check(
         again.chunks.iter().all(|c| c.size % 2 == 0 || c.pad),
         "output has an odd chunk without a pad byte",
     )?;
-    check(again.fmt == header.fmt && again.fmt_payload == header.fmt_payload, "fmt changed")?;
-    check(header.fmt.to_bytes(&header.fmt_payload) == header.fmt_payload, "Fmt::to_bytes is not lossless")?;
-    check(payloads(bytes, &header) == payloads(&out, &again), "chunk payloads or order differ")?;
+    check(
+        again.fmt == header.fmt && again.fmt_payload == header.fmt_payload,
+        "fmt changed",
+    )?;
+    check(
+        header.fmt.to_bytes(&header.fmt_payload) == header.fmt_payload,
+        "Fmt::to_bytes is not lossless",
+    )?;
+    check(
+        payloads(bytes, &header) == payloads(&out, &again),
+        "chunk payloads or order differ",
+    )?;
     let src_digest = digest_audio(&mut Cursor::new(bytes), &header).map_err(|e| e.to_string())?;
     let out_digest = digest_audio(&mut Cursor::new(&out), &again).map_err(|e| e.to_string())?;
-    check(src_digest.channels.len() == usize::from(header.fmt.channels), "digest channel count")?;
-    check(report.source_audio == src_digest, "writer's source digest differs from digest_audio")?;
-    check(report.output_audio == src_digest && out_digest == src_digest, "audio digests differ")?;
+    check(
+        src_digest.channels.len() == usize::from(header.fmt.channels),
+        "digest channel count",
+    )?;
+    check(
+        report.source_audio == src_digest,
+        "writer's source digest differs from digest_audio",
+    )?;
+    check(
+        report.output_audio == src_digest && out_digest == src_digest,
+        "audio digests differ",
+    )?;
     // A second generation is byte-identical to the first.
     let mut second = Vec::new();
-    write_file(&mut Cursor::new(&out), &again, &identity_layout(&again), None, &mut second, &WriteOptions::default())
-        .map_err(|e| format!("second write: {e}"))?;
+    write_file(
+        &mut Cursor::new(&out),
+        &again,
+        &identity_layout(&again),
+        None,
+        &mut second,
+        &WriteOptions::default(),
+    )
+    .map_err(|e| format!("second write: {e}"))?;
     check(second == out, "second-generation rewrite differs")
 }
 
@@ -274,7 +315,11 @@ fn every_corpus_file_is_classified_and_behaves_as_expected() {
     let table: BTreeMap<&str, Expect> = EXPECTED.iter().copied().collect();
     assert_eq!(table.len(), EXPECTED.len(), "duplicate entries in EXPECTED");
     let files = common::corpus_wavs();
-    assert!(files.len() >= 190, "corpus not found or incomplete: {} files", files.len());
+    assert!(
+        files.len() >= 190,
+        "corpus not found or incomplete: {} files",
+        files.len()
+    );
     let mut failures = Vec::new();
     let (mut ok, mut refused) = (0, 0);
     let mut seen = Vec::new();
@@ -282,16 +327,25 @@ fn every_corpus_file_is_classified_and_behaves_as_expected() {
         seen.push(rel.as_str());
         let bytes = std::fs::read(path).expect("read corpus file");
         match table.get(rel.as_str()) {
-            None => failures.push(format!("{rel}: not classified in EXPECTED (result: {:?})",
-                read_header(&mut Cursor::new(&bytes)).map(|h| h.container).map_err(|e| e.to_string()))),
+            None => failures.push(format!(
+                "{rel}: not classified in EXPECTED (result: {:?})",
+                read_header(&mut Cursor::new(&bytes))
+                    .map(|h| h.container)
+                    .map_err(|e| e.to_string())
+            )),
             Some(Ok) => match round_trip(rel, &bytes) {
                 Result::Ok(()) => ok += 1,
                 Err(e) => failures.push(format!("{rel}: expected OK: {e}")),
             },
             Some(Refused(reason)) => match read_header(&mut Cursor::new(&bytes)) {
-                Result::Ok(h) => failures.push(format!("{rel}: expected refusal ({reason}) but read as {:?}", h.container)),
+                Result::Ok(h) => failures.push(format!(
+                    "{rel}: expected refusal ({reason}) but read as {:?}",
+                    h.container
+                )),
                 Err(e) if e.to_string().contains(reason) => refused += 1,
-                Err(e) => failures.push(format!("{rel}: refused with \"{e}\", expected \"{reason}\"")),
+                Err(e) => failures.push(format!(
+                    "{rel}: refused with \"{e}\", expected \"{reason}\""
+                )),
             },
         }
     }
@@ -300,7 +354,12 @@ fn every_corpus_file_is_classified_and_behaves_as_expected() {
             failures.push(format!("{rel}: listed in EXPECTED but not in the corpus"));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(ok + refused, files.len());
     println!("corpus: {ok} OK, {refused} refused");
 }
@@ -308,7 +367,10 @@ fn every_corpus_file_is_classified_and_behaves_as_expected() {
 #[test]
 fn recorder_and_daw_files_keep_their_quirks() {
     // Sound Devices split mono: odd data chunk at EOF without a pad byte.
-    let bytes = std::fs::read(common::corpus("wavinfo/tests/test_files/sounddevices/A101_1_1.WAV")).expect("read");
+    let bytes = std::fs::read(common::corpus(
+        "wavinfo/tests/test_files/sounddevices/A101_1_1.WAV",
+    ))
+    .expect("read");
     let h = read_header(&mut Cursor::new(&bytes)).expect("header");
     let ids: Vec<String> = h.chunks.iter().map(|c| c.id_str()).collect();
     assert_eq!(ids, ["fmt ", "bext", "iXML", "data"]);
@@ -322,17 +384,67 @@ fn recorder_and_daw_files_keep_their_quirks() {
     let h = read_header(&mut Cursor::new(&bytes)).expect("header");
     let ids: Vec<String> = h.chunks.iter().map(|c| c.id_str()).collect();
     assert_eq!(ids, ["bext", "iXML", "fmt ", "PAD ", "data"]);
-    assert_eq!(h.find(b"data").map(|c| c.payload_offset() % (128 << 10)), Some(0), "Zoom aligns data to 128 KiB");
+    assert_eq!(
+        h.find(b"data").map(|c| c.payload_offset() % (128 << 10)),
+        Some(0),
+        "Zoom aligns data to 128 KiB"
+    );
     // Logic: RIFF size one byte short, odd chunks with pad bytes after data.
     let bytes = std::fs::read(common::corpus("go-audio-wav/fixtures/bwf.wav")).expect("read");
     let h = read_header(&mut Cursor::new(&bytes)).expect("header");
     assert_eq!(h.riff_size + 8, h.file_len - 1);
-    assert_eq!(h.chunks.last().map(|c| c.id_str()), Some("ID3 ".to_string()));
+    assert_eq!(
+        h.chunks.last().map(|c| c.id_str()),
+        Some("ID3 ".to_string())
+    );
     assert!(h.chunks.iter().filter(|c| c.size % 2 == 1).all(|c| c.pad));
     // Pro Tools .bwf whose RIFF size field is far larger than the file.
-    let bytes = std::fs::read(common::corpus("music-metadata/test/samples/wav/issue-1163.bwf")).expect("read");
+    let bytes = std::fs::read(common::corpus(
+        "music-metadata/test/samples/wav/issue-1163.bwf",
+    ))
+    .expect("read");
     let h = read_header(&mut Cursor::new(&bytes)).expect("header");
     assert_eq!(h.container, Container::Riff);
     assert_eq!(h.chunks.len(), 10);
     assert_eq!(h.chunks.last().map(|c| c.end()), Some(h.file_len));
+}
+
+#[test]
+fn trailing_bytes_that_cannot_form_a_chunk_are_ignored_and_not_copied() {
+    let original = std::fs::read(common::corpus(
+        "wavinfo/tests/test_files/sounddevices/A101_1.WAV",
+    ))
+    .expect("read");
+    let clean = read_header(&mut Cursor::new(&original)).expect("header");
+    assert_eq!(clean.trailing_bytes(), 0);
+    // Fewer than 8 bytes after the last chunk; then 16 NUL bytes past the declared RIFF end.
+    for junk in [&[1u8, 2, 3][..], &[0u8; 16][..]] {
+        let mut bytes = original.clone();
+        bytes.extend_from_slice(junk);
+        let header = read_header(&mut Cursor::new(&bytes)).expect("header with trailing bytes");
+        assert_eq!(header.chunks, clean.chunks);
+        assert_eq!(header.trailing_bytes(), junk.len() as u64);
+        let mut out = Vec::new();
+        write_file(
+            &mut Cursor::new(&bytes),
+            &header,
+            &identity_layout(&header),
+            None,
+            &mut out,
+            &WriteOptions::default(),
+        )
+        .expect("write");
+        assert_eq!(out, original, "the rewrite drops the trailing bytes");
+    }
+    // A bad chunk id inside the declared RIFF size is refused.
+    let mut bytes = original.clone();
+    let data = clean.data().offset as usize;
+    bytes[data] = 0;
+    let err = read_header(&mut Cursor::new(&bytes))
+        .expect_err("bad id")
+        .to_string();
+    assert!(
+        err.contains("invalid chunk id") && err.contains(&format!("at offset {data}")),
+        "{err}"
+    );
 }

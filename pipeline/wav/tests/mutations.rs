@@ -4,7 +4,9 @@ mod common;
 
 use std::io::Cursor;
 
-use rollcall_wav::{digest_audio, identity_layout, read_header, read_payload, write_file, Bext, WriteOptions};
+use rollcall_wav::{
+    digest_audio, identity_layout, read_header, read_payload, write_file, Bext, WriteOptions,
+};
 
 /// Small xorshift64 generator (fixed seed: the run is reproducible).
 struct XorShift(u64);
@@ -38,7 +40,9 @@ const FILES: &[&str] = &[
 /// Everything a caller does with a file: header, metadata payloads, bext, digest, identity rewrite.
 fn exercise(bytes: &[u8]) -> bool {
     let mut cur = Cursor::new(bytes);
-    let Ok(header) = read_header(&mut cur) else { return false };
+    let Ok(header) = read_header(&mut cur) else {
+        return false;
+    };
     for chunk in &header.chunks {
         if let Ok(p) = read_payload(&mut cur, chunk, 1 << 16) {
             if &chunk.id == b"bext" {
@@ -49,8 +53,18 @@ fn exercise(bytes: &[u8]) -> bool {
         }
     }
     let _ = digest_audio(&mut cur, &header);
-    let opts = WriteOptions { block_bytes: 4096, ..WriteOptions::default() };
-    let _ = write_file(&mut cur, &header, &identity_layout(&header), None, &mut std::io::sink(), &opts);
+    let opts = WriteOptions {
+        block_bytes: 4096,
+        ..WriteOptions::default()
+    };
+    let _ = write_file(
+        &mut cur,
+        &header,
+        &identity_layout(&header),
+        None,
+        &mut std::io::sink(),
+        &opts,
+    );
     true
 }
 
@@ -80,7 +94,14 @@ fn mutated_corpus_files_never_panic() {
                         0 => u32::MAX,
                         1 => 0,
                         2 => rng.next() as u32,
-                        _ => u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) ^ 1,
+                        _ => {
+                            u32::from_le_bytes([
+                                bytes[at],
+                                bytes[at + 1],
+                                bytes[at + 2],
+                                bytes[at + 3],
+                            ]) ^ 1
+                        }
                     };
                     bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
                 }
@@ -98,15 +119,22 @@ fn mutated_corpus_files_never_panic() {
     }
     assert_eq!(total, FILES.len() * 300);
     // Both outcomes happen: the loop really exercises refusals and reads.
-    assert!(read_ok > total / 10 && read_ok < total, "{read_ok} of {total} mutants read");
+    assert!(
+        read_ok > total / 10 && read_ok < total,
+        "{read_ok} of {total} mutants read"
+    );
 }
 
 #[test]
 fn every_prefix_of_a_small_file_is_refused_or_read_without_panic() {
-    let original = std::fs::read(common::corpus("hound/testsamples/nonstandard-01.wav")).expect("read");
+    let original =
+        std::fs::read(common::corpus("hound/testsamples/nonstandard-01.wav")).expect("read");
     for len in 0..original.len() {
         let result = read_header(&mut Cursor::new(&original[..len]));
-        assert!(result.is_err(), "prefix of {len} bytes read as a complete file");
+        assert!(
+            result.is_err(),
+            "prefix of {len} bytes read as a complete file"
+        );
     }
     assert!(read_header(&mut Cursor::new(&original)).is_ok());
 }

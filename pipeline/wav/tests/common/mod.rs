@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 /// The shared real-WAV corpus.
 pub fn corpus_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ))
 }
 
 /// A corpus file by its path relative to the corpus folder.
@@ -16,7 +19,9 @@ pub fn corpus(rel: &str) -> PathBuf {
 /// Every `.wav`/`.WAV`/`.bwf` file under the corpus, as (relative path, full path), sorted.
 pub fn corpus_wavs() -> Vec<(String, PathBuf)> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -36,7 +41,11 @@ pub fn corpus_wavs() -> Vec<(String, PathBuf)> {
     let mut out: Vec<(String, PathBuf)> = files
         .into_iter()
         .map(|p| {
-            let rel = p.strip_prefix(&root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
             (rel, p)
         })
         .collect();
