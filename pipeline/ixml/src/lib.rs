@@ -801,16 +801,19 @@ fn apply_splices(source: &[u8], offset: usize, splices: &[Splice]) -> Vec<u8> {
 
 /// Reads the document into an element index (root first, then document order).
 fn index_elements(doc: &[u8]) -> Result<Vec<Element>, IxmlError> {
-    let mut reader = Reader::from_reader(doc);
+    // quick-xml skips a UTF-8 BOM without counting it in its positions: skip it here instead.
+    let bom = if doc.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut reader = Reader::from_reader(doc.get(bom..).unwrap_or_default());
+    let position = |p: u64| usize::try_from(p).map_or(usize::MAX, |p| p.saturating_add(bom));
     let mut elements: Vec<Element> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     loop {
-        let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let before = position(reader.buffer_position());
         let event = reader.read_event().map_err(|e| IxmlError::Malformed {
-            position: reader.error_position(),
+            position: reader.error_position().saturating_add(bom as u64),
             reason: e.to_string(),
         })?;
-        let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let after = position(reader.buffer_position());
         let parent = stack.last().copied();
         match event {
             Event::Start(ref tag) | Event::Empty(ref tag) => {
