@@ -371,13 +371,14 @@ impl Ixml {
     }
 
     fn track_nodes(&self) -> Vec<usize> {
-        self.child(ROOT, "TRACK_LIST").map_or_else(Vec::new, |list| {
-            self.children(list)
-                .iter()
-                .copied()
-                .filter(|&c| self.name(c) == "TRACK")
-                .collect()
-        })
+        self.child(ROOT, "TRACK_LIST")
+            .map_or_else(Vec::new, |list| {
+                self.children(list)
+                    .iter()
+                    .copied()
+                    .filter(|&c| self.name(c) == "TRACK")
+                    .collect()
+            })
     }
 
     /// The whitespace after the last newline before the element's start tag, when it starts a line.
@@ -494,7 +495,11 @@ impl Ixml {
             end: first_element.end,
             bytes: rendered,
         });
-        for element in track_nodes.iter().skip(1).filter_map(|&t| self.elements.get(t)) {
+        for element in track_nodes
+            .iter()
+            .skip(1)
+            .filter_map(|&t| self.elements.get(t))
+        {
             plan.splices.push(Splice {
                 start: element.lead_start,
                 end: element.end,
@@ -786,7 +791,8 @@ impl Plan {
 
 /// Copies `source` (which starts at document offset `offset`) with the sorted `splices` applied.
 fn apply_splices(source: &[u8], offset: usize, splices: &[Splice]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(source.len() + splices.iter().map(|s| s.bytes.len()).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(source.len() + splices.iter().map(|s| s.bytes.len()).sum::<usize>());
     let mut cursor = 0;
     for splice in splices {
         let start = splice.start.saturating_sub(offset).min(source.len());
@@ -802,7 +808,11 @@ fn apply_splices(source: &[u8], offset: usize, splices: &[Splice]) -> Vec<u8> {
 /// Reads the document into an element index (root first, then document order).
 fn index_elements(doc: &[u8]) -> Result<Vec<Element>, IxmlError> {
     // quick-xml skips a UTF-8 BOM without counting it in its positions: skip it here instead.
-    let bom = if doc.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if doc.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut reader = Reader::from_reader(doc.get(bom..).unwrap_or_default());
     let position = |p: u64| usize::try_from(p).map_or(usize::MAX, |p| p.saturating_add(bom));
     let mut elements: Vec<Element> = Vec::new();
@@ -934,8 +944,7 @@ fn is_element_name(name: &str) -> bool {
     let first_ok = chars
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':');
-    first_ok
-        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'))
+    first_ok && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'))
 }
 
 /// Escapes text for element content (`&`, `<`, `>`).

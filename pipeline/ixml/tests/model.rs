@@ -16,7 +16,10 @@ fn set(pairs: &[(&str, &str)]) -> IxmlEdits {
 }
 
 fn edited(doc: &str, pairs: &[(&str, &str)]) -> String {
-    let out = Ixml::parse(doc.as_bytes()).unwrap().edit(&set(pairs)).unwrap();
+    let out = Ixml::parse(doc.as_bytes())
+        .unwrap()
+        .edit(&set(pairs))
+        .unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -32,8 +35,14 @@ fn absent_and_empty_are_kept_apart() {
     assert_eq!(ixml.get(""), None);
     // Setting empty creates an empty element; the result reads back as Some("").
     let out = edited(doc, &[("TAPE", "")]);
-    assert_eq!(out, "<BWFXML><SCENE></SCENE><TAKE/><NOTE> </NOTE><TAPE></TAPE></BWFXML>");
-    assert_eq!(Ixml::parse(out.as_bytes()).unwrap().get("TAPE").as_deref(), Some(""));
+    assert_eq!(
+        out,
+        "<BWFXML><SCENE></SCENE><TAKE/><NOTE> </NOTE><TAPE></TAPE></BWFXML>"
+    );
+    assert_eq!(
+        Ixml::parse(out.as_bytes()).unwrap().get("TAPE").as_deref(),
+        Some("")
+    );
     // Setting an element to empty keeps it present.
     let out = edited(doc, &[("NOTE", "")]);
     assert_eq!(out, "<BWFXML><SCENE></SCENE><TAKE/><NOTE></NOTE></BWFXML>");
@@ -62,7 +71,10 @@ fn creates_missing_element_in_existing_parent() {
         )
     );
     assert_eq!(
-        Ixml::parse(&out).unwrap().get("HISTORY/PARENT_UID").as_deref(),
+        Ixml::parse(&out)
+            .unwrap()
+            .get("HISTORY/PARENT_UID")
+            .as_deref(),
         Some("USSDV-PARENT")
     );
 }
@@ -88,21 +100,33 @@ fn creates_missing_parent_with_all_its_new_children() {
         )
     );
     let reread = Ixml::parse(&out).unwrap();
-    assert_eq!(reread.get("HISTORY/PARENT_FILENAME").as_deref(), Some("A&B.wav"));
+    assert_eq!(
+        reread.get("HISTORY/PARENT_FILENAME").as_deref(),
+        Some("A&B.wav")
+    );
 }
 
 #[test]
 fn creates_in_empty_and_self_closing_parents() {
     assert_eq!(
-        edited("<BWFXML>\n\t<HISTORY></HISTORY>\n</BWFXML>", &[("HISTORY/PARENT_UID", "u")]),
+        edited(
+            "<BWFXML>\n\t<HISTORY></HISTORY>\n</BWFXML>",
+            &[("HISTORY/PARENT_UID", "u")]
+        ),
         "<BWFXML>\n\t<HISTORY>\n\t\t<PARENT_UID>u</PARENT_UID>\n\t</HISTORY>\n</BWFXML>"
     );
     assert_eq!(
-        edited("<BWFXML>\n\t<HISTORY>\n\t</HISTORY>\n</BWFXML>", &[("HISTORY/PARENT_UID", "u")]),
+        edited(
+            "<BWFXML>\n\t<HISTORY>\n\t</HISTORY>\n</BWFXML>",
+            &[("HISTORY/PARENT_UID", "u")]
+        ),
         "<BWFXML>\n\t<HISTORY>\n\t\t<PARENT_UID>u</PARENT_UID>\n\t</HISTORY>\n</BWFXML>"
     );
     assert_eq!(
-        edited("<BWFXML>\n\t<HISTORY a=\"1\"/>\n</BWFXML>", &[("HISTORY/PARENT_UID", "u")]),
+        edited(
+            "<BWFXML>\n\t<HISTORY a=\"1\"/>\n</BWFXML>",
+            &[("HISTORY/PARENT_UID", "u")]
+        ),
         "<BWFXML>\n\t<HISTORY a=\"1\">\n\t\t<PARENT_UID>u</PARENT_UID>\n\t</HISTORY>\n</BWFXML>"
     );
     // A one-line document stays on one line.
@@ -119,7 +143,8 @@ fn creates_in_empty_and_self_closing_parents() {
 
 #[test]
 fn text_is_escaped_and_entities_unescaped() {
-    let doc = "<BWFXML><NOTE>R&amp;D &lt;1&gt; &#233;</NOTE><SCENE><![CDATA[a<b]]></SCENE></BWFXML>";
+    let doc =
+        "<BWFXML><NOTE>R&amp;D &lt;1&gt; &#233;</NOTE><SCENE><![CDATA[a<b]]></SCENE></BWFXML>";
     let ixml = Ixml::parse(doc.as_bytes()).unwrap();
     assert_eq!(ixml.get("NOTE").as_deref(), Some("R&D <1> é"));
     assert_eq!(ixml.get("SCENE").as_deref(), Some("a<b"));
@@ -149,7 +174,10 @@ fn padding_kept_when_it_fits_and_dropped_when_not() {
     doc.extend_from_slice(&[0; 8]);
     let ixml = Ixml::parse(&doc).unwrap();
     let out = ixml.edit(&set(&[("SCENE", "12345")])).unwrap();
-    assert_eq!(out, b"<BWFXML><SCENE>12345</SCENE></BWFXML>\0\0\0\0".to_vec());
+    assert_eq!(
+        out,
+        b"<BWFXML><SCENE>12345</SCENE></BWFXML>\0\0\0\0".to_vec()
+    );
     let out = ixml.edit(&set(&[("SCENE", "1234567890")])).unwrap();
     assert_eq!(out, b"<BWFXML><SCENE>1234567890</SCENE></BWFXML>".to_vec());
     // No padding in the original: none added.
@@ -165,7 +193,10 @@ fn new_document_is_minimal_and_complete() {
     let edits = IxmlEdits {
         set: vec![
             ("SCENE".to_string(), "12A".to_string()),
-            ("HISTORY/CURRENT_FILENAME".to_string(), "12A-1.wav".to_string()),
+            (
+                "HISTORY/CURRENT_FILENAME".to_string(),
+                "12A-1.wav".to_string(),
+            ),
         ],
         tracks: Some(vec![TrackRewrite {
             source: None,
@@ -195,28 +226,40 @@ fn unreadable_payloads_give_reasons() {
         (b"hello world".to_vec(), "outside the root"),
         (b"<foo><SCENE>1</SCENE></foo>".to_vec(), "not <BWFXML>"),
         (b"<BWFXML><SCENE>1</SCENE>".to_vec(), "ends inside <BWFXML>"),
-        (b"<BWFXML><SCENE>1</TAKE></BWFXML>".to_vec(), "not well-formed"),
+        (
+            b"<BWFXML><SCENE>1</TAKE></BWFXML>".to_vec(),
+            "not well-formed",
+        ),
         (b"<?xml version=\"1.0\"?>".to_vec(), "no root"),
         (
             format!("<BWFXML>{}{}</BWFXML>", "<A>".repeat(64), "</A>".repeat(64)).into_bytes(),
             "deeper than 64",
         ),
         (
-            format!("<BWFXML><TRACK_LIST>{}</TRACK_LIST></BWFXML>", "<TRACK/>".repeat(1025))
-                .into_bytes(),
+            format!(
+                "<BWFXML><TRACK_LIST>{}</TRACK_LIST></BWFXML>",
+                "<TRACK/>".repeat(1025)
+            )
+            .into_bytes(),
             "more than the 1024 limit",
         ),
         (vec![b' '; 16 * 1024 * 1024 + 1], "16 MiB"),
     ];
     for (payload, reason) in cases {
         let error = Ixml::parse(&payload).unwrap_err().to_string();
-        assert!(error.contains(reason), "{error:?} should mention {reason:?}");
+        assert!(
+            error.contains(reason),
+            "{error:?} should mention {reason:?}"
+        );
         assert!(!error.contains('\n'));
     }
     // 63 levels below the root and 1024 tracks are fine.
     let deep = format!("<BWFXML>{}{}</BWFXML>", "<A>".repeat(63), "</A>".repeat(63));
     assert!(Ixml::parse(deep.as_bytes()).is_ok());
-    let many = format!("<BWFXML><TRACK_LIST>{}</TRACK_LIST></BWFXML>", "<TRACK/>".repeat(1024));
+    let many = format!(
+        "<BWFXML><TRACK_LIST>{}</TRACK_LIST></BWFXML>",
+        "<TRACK/>".repeat(1024)
+    );
     assert_eq!(Ixml::parse(many.as_bytes()).unwrap().tracks().len(), 1024);
 }
 
@@ -226,10 +269,15 @@ fn invalid_edits_give_reasons() {
     for path in ["", "A//B", "/A", "1A", "A B", "A<B"] {
         assert_eq!(
             ixml.edit(&set(&[(path, "x")])),
-            Err(IxmlError::InvalidPath { path: path.to_string() })
+            Err(IxmlError::InvalidPath {
+                path: path.to_string()
+            })
         );
     }
-    assert!(matches!(ixml.edit(&set(&[("SPEED", "x")])), Err(IxmlError::NotALeaf { .. })));
+    assert!(matches!(
+        ixml.edit(&set(&[("SPEED", "x")])),
+        Err(IxmlError::NotALeaf { .. })
+    ));
     assert!(matches!(
         ixml.edit(&set(&[("SCENE/SUB", "x")])),
         Err(IxmlError::NotAContainer { .. })
@@ -244,5 +292,8 @@ fn invalid_edits_give_reasons() {
     ));
     // The later of two sets of one path wins.
     let out = ixml.edit(&set(&[("SCENE", "x"), ("SCENE", "y")])).unwrap();
-    assert_eq!(Ixml::parse(&out).unwrap().get("SCENE").as_deref(), Some("y"));
+    assert_eq!(
+        Ixml::parse(&out).unwrap().get("SCENE").as_deref(),
+        Some("y")
+    );
 }

@@ -43,7 +43,11 @@ fn nuendo_51_reorder_and_drop() {
     assert_eq!(ixml.tracks().len(), 6);
     // New order: C, L, R (sources 2, 0, 1); LFE, Ls, Rs dropped.
     let out = ixml
-        .edit(&tracks_only(vec![copy(2, 3, 1), copy(0, 1, 2), copy(1, 2, 3)]))
+        .edit(&tracks_only(vec![
+            copy(2, 3, 1),
+            copy(0, 1, 2),
+            copy(1, 2, 3),
+        ]))
         .unwrap();
 
     let reread = Ixml::parse(&out).unwrap();
@@ -85,10 +89,16 @@ fn nuendo_51_reorder_and_drop() {
     }
     let rest = String::from_utf8(doc[block_end..].to_vec())
         .unwrap()
-        .replace("<TRACK_COUNT>6</TRACK_COUNT>", "<TRACK_COUNT>3</TRACK_COUNT>");
+        .replace(
+            "<TRACK_COUNT>6</TRACK_COUNT>",
+            "<TRACK_COUNT>3</TRACK_COUNT>",
+        );
     expected.extend_from_slice(rest.as_bytes());
     expected.resize(original.len(), b' ');
-    assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&expected));
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&expected)
+    );
     assert_eq!(out, expected);
 }
 
@@ -124,9 +134,7 @@ fn new_track_follows_the_documents_indentation() {
         name: Some("Plant".to_string()),
         function: None,
     };
-    let out = ixml
-        .edit(&tracks_only(vec![copy(1, 2, 1), new]))
-        .unwrap();
+    let out = ixml.edit(&tracks_only(vec![copy(1, 2, 1), new])).unwrap();
     let expected = expected_with(
         &original,
         &[
@@ -137,7 +145,10 @@ fn new_track_follows_the_documents_indentation() {
             ),
         ],
     );
-    assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&expected));
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&expected)
+    );
     assert_eq!(out, expected);
 }
 
@@ -158,7 +169,10 @@ fn track_list_created_when_absent_and_emptied_when_all_dropped() {
         String::from_utf8(out.clone()).unwrap(),
         "<?xml version=\"1.0\"?>\n<BWFXML>\n  <SCENE>1</SCENE>\n  <TRACK_LIST>\n    <TRACK_COUNT>1</TRACK_COUNT>\n    <TRACK>\n      <CHANNEL_INDEX>1</CHANNEL_INDEX>\n      <INTERLEAVE_INDEX>1</INTERLEAVE_INDEX>\n      <NAME>Mix</NAME>\n      <FUNCTION>MIX</FUNCTION>\n    </TRACK>\n  </TRACK_LIST>\n</BWFXML>\n"
     );
-    let emptied = Ixml::parse(&out).unwrap().edit(&tracks_only(Vec::new())).unwrap();
+    let emptied = Ixml::parse(&out)
+        .unwrap()
+        .edit(&tracks_only(Vec::new()))
+        .unwrap();
     assert_eq!(
         String::from_utf8(emptied).unwrap(),
         "<?xml version=\"1.0\"?>\n<BWFXML>\n  <SCENE>1</SCENE>\n  <TRACK_LIST>\n    <TRACK_COUNT>0</TRACK_COUNT>\n  </TRACK_LIST>\n</BWFXML>\n"
