@@ -129,6 +129,14 @@ fn creates_in_empty_and_self_closing_parents() {
         ),
         "<BWFXML>\n\t<HISTORY a=\"1\">\n\t\t<PARENT_UID>u</PARENT_UID>\n\t</HISTORY>\n</BWFXML>"
     );
+    // Children written on one line get their new sibling on that line too.
+    assert_eq!(
+        edited(
+            "<BWFXML>\n\t<HISTORY><A>1</A></HISTORY>\n</BWFXML>",
+            &[("HISTORY/B/C", "u")]
+        ),
+        "<BWFXML>\n\t<HISTORY><A>1</A><B><C>u</C></B></HISTORY>\n</BWFXML>"
+    );
     // A one-line document stays on one line.
     assert_eq!(
         edited("<BWFXML><SCENE>1</SCENE></BWFXML>", &[("HISTORY/PARENT_UID", "u"), ("TAKE", "2")]),

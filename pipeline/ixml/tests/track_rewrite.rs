@@ -206,3 +206,22 @@ fn track_rewrite_errors() {
         Err(rollcall_ixml::IxmlError::TooManyTracks { count: 1025 })
     ));
 }
+
+#[test]
+fn missing_function_is_created_after_the_last_child() {
+    let original = ixml_chunk(SOUND_DEVICES);
+    let ixml = Ixml::parse(&original).unwrap();
+    let mut boom = copy(1, 2, 2);
+    boom.function = Some("MIX".to_string());
+    let out = ixml.edit(&tracks_only(vec![copy(0, 1, 1), boom])).unwrap();
+    assert_eq!(
+        out,
+        expected_with(
+            &original,
+            &[(
+                b"<NAME>Boom</NAME>",
+                b"<NAME>Boom</NAME>\r\n\t\t\t<FUNCTION>MIX</FUNCTION>"
+            )]
+        )
+    );
+}
