@@ -371,13 +371,14 @@ impl Ixml {
     }
 
     fn track_nodes(&self) -> Vec<usize> {
-        self.child(ROOT, "TRACK_LIST").map_or_else(Vec::new, |list| {
-            self.children(list)
-                .iter()
-                .copied()
-                .filter(|&c| self.name(c) == "TRACK")
-                .collect()
-        })
+        self.child(ROOT, "TRACK_LIST")
+            .map_or_else(Vec::new, |list| {
+                self.children(list)
+                    .iter()
+                    .copied()
+                    .filter(|&c| self.name(c) == "TRACK")
+                    .collect()
+            })
     }
 
     /// The whitespace after the last newline before the element's start tag, when it starts a line.
@@ -410,15 +411,29 @@ impl Ixml {
         })
     }
 
-    /// Indentation for a new child element of `node`.
-    fn child_indent(&self, node: usize) -> String {
-        if self.newline.is_empty() {
-            return String::new();
+    /// How a new child element of `node` is laid out: like its last child, or one level deeper.
+    fn child_layout(&self, node: usize) -> Layout {
+        match self.children(node).last() {
+            _ if self.newline.is_empty() => Layout::inline(),
+            Some(&last) => self.sibling_layout(last),
+            None => Layout {
+                newline: self.newline,
+                indent: self.indent_of(node) + &self.indent_unit,
+                unit: self.indent_unit.clone(),
+            },
         }
-        self.children(node)
-            .last()
-            .and_then(|&c| self.line_indent(c))
-            .unwrap_or_else(|| self.indent_of(node) + &self.indent_unit)
+    }
+
+    /// Layout of a new element placed next to `sibling`: on its own line when the sibling is.
+    fn sibling_layout(&self, sibling: usize) -> Layout {
+        match self.line_indent(sibling) {
+            Some(indent) if !self.newline.is_empty() => Layout {
+                newline: self.newline,
+                indent,
+                unit: self.indent_unit.clone(),
+            },
+            _ => Layout::inline(),
+        }
     }
 
     /// The start tag of a self-closing element, rewritten as an opening tag.
@@ -471,7 +486,7 @@ impl Ixml {
             return Ok(());
         };
         let lead = self.bytes(first_element.lead_start, first_element.start);
-        let track_indent = self.line_indent(first).unwrap_or_default();
+        let layout = self.sibling_layout(first);
         let mut rendered = Vec::new();
         for rewrite in rewrites {
             rendered.extend_from_slice(lead);
@@ -479,12 +494,7 @@ impl Ixml {
                 Some(&source) => rendered.extend(self.rewrite_track(source, rewrite)?),
                 None => {
                     let mut text = String::new();
-                    new_track(rewrite).render(
-                        &track_indent,
-                        self.newline,
-                        &self.indent_unit,
-                        &mut text,
-                    );
+                    new_track(rewrite).render(&layout, &mut text);
                     rendered.extend_from_slice(text.as_bytes());
                 }
             }
@@ -494,7 +504,11 @@ impl Ixml {
             end: first_element.end,
             bytes: rendered,
         });
-        for element in track_nodes.iter().skip(1).filter_map(|&t| self.elements.get(t)) {
+        for element in track_nodes
+            .iter()
+            .skip(1)
+            .filter_map(|&t| self.elements.get(t))
+        {
             plan.splices.push(Splice {
                 start: element.lead_start,
                 end: element.end,
@@ -588,7 +602,8 @@ impl NewElement {
         }
     }
 
-    fn render(&self, indent: &str, newline: &str, unit: &str, out: &mut String) {
+    /// Writes the element, whose start tag sits at `layout.indent`, with its children a level deeper.
+    fn render(&self, layout: &Layout, out: &mut String) {
         out.push('<');
         out.push_str(&self.name);
         out.push('>');
@@ -596,18 +611,41 @@ impl NewElement {
             out.push_str(&escape(text));
         }
         if !self.children.is_empty() {
-            let child_indent = format!("{indent}{unit}");
+            let inner = Layout {
+                newline: layout.newline,
+                indent: format!("{}{}", layout.indent, layout.unit),
+                unit: layout.unit.clone(),
+            };
             for child in &self.children {
-                out.push_str(newline);
-                out.push_str(&child_indent);
-                child.render(&child_indent, newline, unit, out);
+                out.push_str(inner.newline);
+                out.push_str(&inner.indent);
+                child.render(&inner, out);
             }
-            out.push_str(newline);
-            out.push_str(indent);
+            out.push_str(layout.newline);
+            out.push_str(&layout.indent);
         }
         out.push_str("</");
         out.push_str(&self.name);
         out.push('>');
+    }
+}
+
+/// Whitespace around a new element: the line break, its indentation, one level of indentation.
+#[derive(Debug, Clone)]
+struct Layout {
+    newline: &'static str,
+    indent: String,
+    unit: String,
+}
+
+impl Layout {
+    /// Everything on one line, no whitespace added.
+    fn inline() -> Layout {
+        Layout {
+            newline: "",
+            indent: String::new(),
+            unit: String::new(),
+        }
     }
 }
 
@@ -729,12 +767,12 @@ impl Plan {
             let Some(element) = ixml.elements.get(node) else {
                 continue;
             };
-            let child_indent = ixml.child_indent(node);
+            let layout = ixml.child_layout(node);
             let mut text = String::new();
             for child in new_children {
-                text.push_str(ixml.newline);
-                text.push_str(&child_indent);
-                child.render(&child_indent, ixml.newline, &ixml.indent_unit, &mut text);
+                text.push_str(layout.newline);
+                text.push_str(&layout.indent);
+                child.render(&layout, &mut text);
             }
             let closing_indent = || format!("{}{}", ixml.newline, ixml.indent_of(node));
             if element.self_closing {
@@ -786,7 +824,8 @@ impl Plan {
 
 /// Copies `source` (which starts at document offset `offset`) with the sorted `splices` applied.
 fn apply_splices(source: &[u8], offset: usize, splices: &[Splice]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(source.len() + splices.iter().map(|s| s.bytes.len()).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(source.len() + splices.iter().map(|s| s.bytes.len()).sum::<usize>());
     let mut cursor = 0;
     for splice in splices {
         let start = splice.start.saturating_sub(offset).min(source.len());
@@ -801,16 +840,23 @@ fn apply_splices(source: &[u8], offset: usize, splices: &[Splice]) -> Vec<u8> {
 
 /// Reads the document into an element index (root first, then document order).
 fn index_elements(doc: &[u8]) -> Result<Vec<Element>, IxmlError> {
-    let mut reader = Reader::from_reader(doc);
+    // quick-xml skips a UTF-8 BOM without counting it in its positions: skip it here instead.
+    let bom = if doc.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut reader = Reader::from_reader(doc.get(bom..).unwrap_or_default());
+    let position = |p: u64| usize::try_from(p).map_or(usize::MAX, |p| p.saturating_add(bom));
     let mut elements: Vec<Element> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     loop {
-        let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let before = position(reader.buffer_position());
         let event = reader.read_event().map_err(|e| IxmlError::Malformed {
-            position: reader.error_position(),
+            position: reader.error_position().saturating_add(bom as u64),
             reason: e.to_string(),
         })?;
-        let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let after = position(reader.buffer_position());
         let parent = stack.last().copied();
         match event {
             Event::Start(ref tag) | Event::Empty(ref tag) => {
@@ -931,8 +977,7 @@ fn is_element_name(name: &str) -> bool {
     let first_ok = chars
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':');
-    first_ok
-        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'))
+    first_ok && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'))
 }
 
 /// Escapes text for element content (`&`, `<`, `>`).

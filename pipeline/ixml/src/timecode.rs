@@ -63,7 +63,10 @@ fn parse_rate(rate: &str) -> Option<(u64, u64)> {
     if let Some((numerator, denominator)) = rate.split_once('/') {
         let numerator: u64 = numerator.trim().parse().ok()?;
         let denominator: u64 = denominator.trim().parse().ok()?;
-        return (numerator > 0 && denominator > 0 && numerator <= 1_000_000 && denominator <= 1_000_000)
+        return (numerator > 0
+            && denominator > 0
+            && numerator <= 1_000_000
+            && denominator <= 1_000_000)
             .then_some((numerator, denominator));
     }
     if let Ok(whole) = rate.parse::<u64>() {

@@ -50,7 +50,10 @@ fn sound_devices_reads_known_values() {
     assert_eq!(ixml.get("PROJECT").as_deref(), Some("BMH"));
     assert_eq!(ixml.get("NOTE").as_deref(), Some(""));
     assert_eq!(ixml.get("CIRCLED"), None);
-    assert_eq!(ixml.get("SPEED/TIMECODE_RATE").as_deref(), Some("24000/1001"));
+    assert_eq!(
+        ixml.get("SPEED/TIMECODE_RATE").as_deref(),
+        Some("24000/1001")
+    );
     assert_eq!(
         ixml.get("HISTORY/CURRENT_FILENAME").as_deref(),
         Some("A101_1.WAV")
@@ -97,10 +100,7 @@ fn nuendo_reads_known_values() {
     assert_eq!(ixml.get("TAKE"), None);
     assert_eq!(ixml.get("TAPE"), None);
     assert_eq!(ixml.get("IXML_VERSION"), None);
-    assert_eq!(
-        ixml.get("PROJECT").as_deref(),
-        Some("wavinfo Test Project")
-    );
+    assert_eq!(ixml.get("PROJECT").as_deref(), Some("wavinfo Test Project"));
     assert_eq!(
         ixml.get("BEXT/BWF_CODING_HISTORY").as_deref(),
         Some("A=PCM,F=48000,W=24,T=Nuendo\r")
@@ -143,11 +143,21 @@ fn sound_devices_scene_edit_keeps_everything_else() {
     let out = ixml.edit(&set("SCENE", "B202")).unwrap();
     assert_eq!(
         out,
-        expected_with(&original, &[(b"<SCENE>A101</SCENE>", b"<SCENE>B202</SCENE>")])
+        expected_with(
+            &original,
+            &[(b"<SCENE>A101</SCENE>", b"<SCENE>B202</SCENE>")]
+        )
     );
-    assert_eq!(out.len(), original.len(), "space padding restored to the same length");
+    assert_eq!(
+        out.len(),
+        original.len(),
+        "space padding restored to the same length"
+    );
     assert_eq!(*out.last().unwrap(), b' ');
-    assert_eq!(Ixml::parse(&out).unwrap().get("SCENE").as_deref(), Some("B202"));
+    assert_eq!(
+        Ixml::parse(&out).unwrap().get("SCENE").as_deref(),
+        Some("B202")
+    );
 }
 
 #[test]
@@ -157,7 +167,10 @@ fn sound_devices_track_name_edit_keeps_everything_else() {
     let out = ixml.edit(&rename_track(&ixml, 1, "JOHN (Boom)")).unwrap();
     assert_eq!(
         out,
-        expected_with(&original, &[(b"<NAME>Boom</NAME>", b"<NAME>JOHN (Boom)</NAME>")])
+        expected_with(
+            &original,
+            &[(b"<NAME>Boom</NAME>", b"<NAME>JOHN (Boom)</NAME>")]
+        )
     );
 }
 
@@ -196,19 +209,22 @@ fn nuendo_scene_created_and_missing_track_name_created() {
                 b"<INTERLEAVE_INDEX>1</INTERLEAVE_INDEX>",
                 b"<INTERLEAVE_INDEX>1</INTERLEAVE_INDEX>\r\n\t\t\t<NAME>Dialog</NAME>",
             ),
-            (
-                b"</TRACK_LIST>",
-                b"</TRACK_LIST>\r\n\t<SCENE>7</SCENE>",
-            ),
+            (b"</TRACK_LIST>", b"</TRACK_LIST>\r\n\t<SCENE>7</SCENE>"),
         ],
     );
-    assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&expected));
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&expected)
+    );
     assert_eq!(out, expected);
     // The document grew past its one byte of padding: written without padding.
     assert!(out.ends_with(b"</BWFXML>\r\n"));
     let reread = Ixml::parse(&out).unwrap();
     assert_eq!(reread.get("SCENE").as_deref(), Some("7"));
-    assert_eq!(reread.tracks()[0], track(1, 1, Some("Dialog"), Some("L-MIX")));
+    assert_eq!(
+        reread.tracks()[0],
+        track(1, 1, Some("Dialog"), Some("L-MIX"))
+    );
     assert_eq!(reread.tracks()[1], track(2, 2, None, Some("R-MIX")));
 }
 
@@ -229,7 +245,9 @@ fn wave_agent_edit_keeps_control_bytes() {
             ]
         )
     );
-    assert!(out.windows(28).any(|w| w == b"<TOTAL_FILES>\x01</TOTAL_FILES>"));
+    assert!(out
+        .windows(28)
+        .any(|w| w == b"<TOTAL_FILES>\x01</TOTAL_FILES>"));
 }
 
 #[test]

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 /// Root of the shared real-WAV corpus.
 pub fn corpus_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ))
 }
 
 /// A corpus file by its path under the corpus root.
@@ -18,7 +21,8 @@ pub const ZOOM_F8: &str =
     "wavinfo/tests/test_files/zoom_F8/DISCRETE/Scene_1_2AG-T001.TAKE/Scene_1_2AG-T001_TrL_R.WAV";
 pub const NUENDO_STEREO: &str =
     "wavinfo/tests/test_files/nuendo/wavinfo Test Project - Audio - Stereo.wav";
-pub const NUENDO_51: &str = "wavinfo/tests/test_files/nuendo/wavinfo Test Project - Audio - 5.1.wav";
+pub const NUENDO_51: &str =
+    "wavinfo/tests/test_files/nuendo/wavinfo Test Project - Audio - 5.1.wav";
 pub const WAVE_AGENT: &str = "hound/_pr49/testsamples/wav_agent_bext.wav";
 
 fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
@@ -48,10 +52,14 @@ pub fn ixml_chunk_of(bytes: &[u8]) -> Option<Vec<u8>> {
         }
         let body = at + 8;
         if id == b"iXML" {
-            let end = body.checked_add(usize::try_from(size).ok()?)?.min(bytes.len());
+            let end = body
+                .checked_add(usize::try_from(size).ok()?)?
+                .min(bytes.len());
             return Some(bytes.get(body..end)?.to_vec());
         }
-        at = body.checked_add(usize::try_from(size).ok()?)?.checked_add((size & 1) as usize)?;
+        at = body
+            .checked_add(usize::try_from(size).ok()?)?
+            .checked_add((size & 1) as usize)?;
     }
     None
 }
@@ -108,7 +116,12 @@ pub fn expected_with(original: &[u8], replacements: &[(&[u8], &[u8])]) -> Vec<u8
             .filter(|(_, w)| w == old)
             .map(|(i, _)| i)
             .collect();
-        assert_eq!(hits.len(), 1, "{:?} must occur once", String::from_utf8_lossy(old));
+        assert_eq!(
+            hits.len(),
+            1,
+            "{:?} must occur once",
+            String::from_utf8_lossy(old)
+        );
         let at = hits[0];
         doc.splice(at..at + old.len(), new.iter().copied());
     }
