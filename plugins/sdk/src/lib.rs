@@ -298,12 +298,11 @@ pub fn log_warn(message: &str) {
 #[macro_export]
 macro_rules! export_step {
     ($step:ty, $name:expr) => {
-        /// The root module of this rollcall plugin library (read by the host at load time).
+        /// The root module of this rollcall plugin library (read by the host at load time). Its symbol
+        /// name carries the plugin name, so several plugin crates can link into one program as rlibs.
         #[doc(hidden)]
-        #[allow(non_upper_case_globals)]
-        #[no_mangle]
-        pub static _1as_0lib_1header_0root_bmodule_bloader:
-            $crate::ffi::abi_stable::library::LibHeader = {
+        #[export_name = concat!("rollcall_step_", $name)]
+        pub static __ROLLCALL_STEP_ROOT_MODULE: $crate::ffi::abi_stable::library::LibHeader = {
             extern "C" fn __rollcall_erased_root_module(
             ) -> $crate::ffi::abi_stable::library::RootModuleResult {
                 $crate::ffi::abi_stable::library::__call_root_module_loader(__rollcall_root_module)
