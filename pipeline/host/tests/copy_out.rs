@@ -68,7 +68,7 @@ fn template_copied_out_of_the_tree_builds_and_loads() -> Result<(), Box<dyn std:
     );
 
     let plugin_dir = target_dir.join("debug");
-    let host = PluginHost::new(&[plugin_dir.clone()]);
+    let host = PluginHost::new(std::slice::from_ref(&plugin_dir));
     let started = Instant::now();
     let plugin = host.load("template")?;
     eprintln!("loaded the copied template in {:?}", started.elapsed());
