@@ -564,6 +564,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn host_plugins_and_steps_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<PluginHost>();
+        send_sync::<Plugin>();
+        send_sync::<LoadedStep>();
+    }
+
+    #[test]
     fn library_file_name_reads_dash_as_underscore() {
         assert_eq!(
             PluginHost::library_file_name("track-names"),

@@ -127,6 +127,7 @@ fn a_panic_in_apply_becomes_an_error_and_the_process_goes_on() -> Result<(), Hos
         .build(&context("mode = \"panic\"\nscene = \"12A\""))
         .map_err(|e| HostError::BadName { name: e.message })?;
     let error = step.apply(&take("12A")).err().unwrap_or_default();
+    eprintln!("{error}");
     assert!(
         error.contains("misbehaving plugin panicked on A101_1.WAV"),
         "{error}"
@@ -134,6 +135,20 @@ fn a_panic_in_apply_becomes_an_error_and_the_process_goes_on() -> Result<(), Hos
     // The same step keeps working: other scenes get no edits, the scene panics again.
     assert_eq!(step.apply(&take("1")), Ok(vec![]));
     assert!(step.apply(&take("12A")).is_err());
+    Ok(())
+}
+
+#[test]
+fn a_panic_while_building_becomes_an_error() -> Result<(), HostError> {
+    let plugin = host().load("misbehaving")?;
+    let error = plugin.build(&context(r#"mode = "panic-in-new""#)).err();
+    let message = error.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("misbehaving plugin panicked while being built"),
+        "{message}"
+    );
+    // The library still builds steps afterwards.
+    assert!(plugin.build(&context(r#"mode = "error""#)).is_ok());
     Ok(())
 }
 
