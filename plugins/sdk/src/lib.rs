@@ -292,7 +292,8 @@ pub fn log_warn(message: &str) {
 
 /// Export a [`Step`] implementation as a rollcall plugin: `export_step!(MyStep, "my-step");`.
 ///
-/// Invoke it once, at the root of the plugin crate (a `cdylib`). The plugin's version is its crate
+/// Invoke it once, at the root of the plugin crate (a `cdylib`); the name must be a string literal
+/// (`-` and `_` are read alike by the host). The plugin's version is its crate
 /// version. Every entry point the host calls (building the step, `apply`, dropping it) catches panics
 /// inside the library and returns them as errors: a panic fails one file, never the batch.
 #[macro_export]
