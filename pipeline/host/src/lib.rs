@@ -9,7 +9,7 @@ use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use abi_stable::library::{lib_header_from_path, LibraryError};
+use abi_stable::library::{AbiHeaderRef, LibHeader, LibraryError, RawLibrary};
 use abi_stable::std_types::{RResult, RStr};
 use rollcall_sdk::ffi::{self, FfiEdit, FfiStepBox, FfiTake, HostLogger, StepModule_Ref};
 use rollcall_sdk::{Edit, StepContext, StepError, Take};
@@ -50,7 +50,7 @@ pub enum HostError {
         reason: String,
     },
     /// The plugin was built against an SDK this rollcall cannot use.
-    #[error("plugin `{name}` ({}) was built against rollcall-sdk {plugin_sdk}; this rollcall uses rollcall-sdk {host_sdk}{}", .file.display(), detail_lines(.details))]
+    #[error("plugin `{name}` ({}) was built against rollcall-sdk {plugin_sdk}, incompatible with rollcall-sdk {host_sdk} of this rollcall; rebuild the plugin against it{}", .file.display(), detail_lines(.details))]
     IncompatibleSdk {
         /// The plugin name.
         name: String,
@@ -195,11 +195,7 @@ impl Plugin {
         let recipe_dir = context.recipe_dir.to_string_lossy();
         let logger = HostLogger { log: host_log };
         let new_step = self.module.new_step();
-        match new_step(
-            RStr::from_str(&table),
-            RStr::from_str(&recipe_dir),
-            logger,
-        ) {
+        match new_step(RStr::from_str(&table), RStr::from_str(&recipe_dir), logger) {
             RResult::ROk(step) => Ok(LoadedStep {
                 step,
                 plugin: self.clone(),
@@ -442,6 +438,43 @@ impl PluginHost {
     }
 }
 
+/// The root-module symbols a library of plugin `name` may export (`-` and `_` are interchangeable).
+fn root_symbols(name: &str) -> Vec<String> {
+    let mut symbols: Vec<String> = Vec::new();
+    for variant in [
+        name.to_string(),
+        name.replace('-', "_"),
+        name.replace('_', "-"),
+    ] {
+        let symbol = format!("{}{variant}", ffi::ROOT_SYMBOL_PREFIX);
+        if !symbols.contains(&symbol) {
+            symbols.push(symbol);
+        }
+    }
+    symbols
+}
+
+/// Open a library (kept loaded for the life of the process) and find its root-module header.
+fn open_header(name: &str, file: &Path) -> Result<&'static LibHeader, LibraryError> {
+    let library = RawLibrary::load_at(file)?;
+    let mut last_error = None;
+    for symbol in root_symbols(name) {
+        let symbol = format!("{symbol}\0");
+        // SAFETY: a rollcall plugin exports its `LibHeader` under this name (`export_step!`); the
+        // header's magic string and ABI version are checked by `upgrade` before anything else is read.
+        // The library is never unloaded, so the `'static` references stay valid.
+        match unsafe { library.get::<AbiHeaderRef>(symbol.as_bytes()) } {
+            Ok(header) => {
+                let header: AbiHeaderRef = *header;
+                std::mem::forget(library);
+                return header.upgrade();
+            }
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or(LibraryError::Many(abi_stable::std_types::RVec::new())))
+}
+
 /// Open a library, check its SDK version and layout, and read its names.
 fn open_plugin(name: &str, file: &Path) -> Result<Plugin, HostError> {
     let not_a_plugin = |reason: String| HostError::NotAPlugin {
@@ -449,18 +482,18 @@ fn open_plugin(name: &str, file: &Path) -> Result<Plugin, HostError> {
         file: file.to_path_buf(),
         reason,
     };
-    let header = lib_header_from_path(file).map_err(|error| match error {
+    let header = open_header(name, file).map_err(|error| match error {
         LibraryError::OpenError { err, .. } => not_a_plugin(first_line(&err.to_string())),
-        LibraryError::GetSymbolError { .. } => {
-            not_a_plugin("it does not export a rollcall root module".to_string())
-        }
+        LibraryError::GetSymbolError { .. } => not_a_plugin(format!(
+            "it does not export the rollcall root module of a step named `{name}`"
+        )),
         LibraryError::InvalidAbiHeader(_) => {
             not_a_plugin("it was built with an incompatible abi_stable".to_string())
         }
         other => HostError::LoadFailed {
             name: name.to_string(),
             file: file.to_path_buf(),
-            reason: first_line(&other.to_string()),
+            reason: condense_load_error(&other.to_string()),
         },
     })?;
     let plugin_sdk = header.version_strings().version.to_string();
@@ -529,6 +562,14 @@ fn condense_load_error(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_plugins_and_steps_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<PluginHost>();
+        send_sync::<Plugin>();
+        send_sync::<LoadedStep>();
+    }
 
     #[test]
     fn library_file_name_reads_dash_as_underscore() {

@@ -127,6 +127,7 @@ fn a_panic_in_apply_becomes_an_error_and_the_process_goes_on() -> Result<(), Hos
         .build(&context("mode = \"panic\"\nscene = \"12A\""))
         .map_err(|e| HostError::BadName { name: e.message })?;
     let error = step.apply(&take("12A")).err().unwrap_or_default();
+    eprintln!("{error}");
     assert!(
         error.contains("misbehaving plugin panicked on A101_1.WAV"),
         "{error}"
@@ -134,6 +135,20 @@ fn a_panic_in_apply_becomes_an_error_and_the_process_goes_on() -> Result<(), Hos
     // The same step keeps working: other scenes get no edits, the scene panics again.
     assert_eq!(step.apply(&take("1")), Ok(vec![]));
     assert!(step.apply(&take("12A")).is_err());
+    Ok(())
+}
+
+#[test]
+fn a_panic_while_building_becomes_an_error() -> Result<(), HostError> {
+    let plugin = host().load("misbehaving")?;
+    let error = plugin.build(&context(r#"mode = "panic-in-new""#)).err();
+    let message = error.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("misbehaving plugin panicked while being built"),
+        "{message}"
+    );
+    // The library still builds steps afterwards.
+    assert!(plugin.build(&context(r#"mode = "error""#)).is_ok());
     Ok(())
 }
 
@@ -167,7 +182,9 @@ fn errors_and_bad_edits_come_back_as_values() -> Result<(), HostError> {
 #[test]
 fn a_bad_step_table_is_refused_with_the_plugins_message() -> Result<(), HostError> {
     let plugin = host().load("misbehaving")?;
-    let error = plugin.build(&context("mode = \"panic\"\nmood = \"x\"")).err();
+    let error = plugin
+        .build(&context("mode = \"panic\"\nmood = \"x\""))
+        .err();
     let message = error.map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("mood"), "{message}");
     Ok(())
@@ -185,7 +202,9 @@ fn steps_are_shared_across_threads() -> Result<(), HostError> {
             .map(|i| scope.spawn(move || step.apply(&take(&i.to_string()))))
             .collect();
         for (i, handle) in handles.into_iter().enumerate() {
-            let edits = handle.join().unwrap_or_else(|_| Err("thread panicked".into()));
+            let edits = handle
+                .join()
+                .unwrap_or_else(|_| Err("thread panicked".into()));
             assert_eq!(
                 edits,
                 Ok(vec![Edit::SetIxml {
@@ -214,9 +233,11 @@ fn plugin_logs_reach_the_host_sink() -> Result<(), HostError> {
     assert!(step.apply(&take("99")).is_ok());
     let messages = messages.lock().map(|m| m.clone()).unwrap_or_default();
     assert!(
-        messages.iter().any(|(level, plugin, message)| *level == LogLevel::Info
-            && plugin == "template"
-            && message.contains("logged 99")),
+        messages
+            .iter()
+            .any(|(level, plugin, message)| *level == LogLevel::Info
+                && plugin == "template"
+                && message.contains("logged 99")),
         "{messages:?}"
     );
     Ok(())
@@ -284,7 +305,10 @@ fn a_missing_plugin_is_refused_naming_the_folders() {
         "{error:?}"
     );
     assert!(message.contains("librollcall_no_such_step.so"), "{message}");
-    assert!(message.contains("/nonexistent/rollcall-plugins"), "{message}");
+    assert!(
+        message.contains("/nonexistent/rollcall-plugins"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -320,5 +344,25 @@ fn list_shows_plugins_and_failures() -> Result<(), std::io::Error> {
     assert!(garbage.is_some_and(|l| l.error.is_some()));
     assert_eq!(listings.iter().filter(|l| l.name == "template").count(), 1);
     assert!(find("unrelated").is_none());
+    Ok(())
+}
+
+#[test]
+fn a_plugin_under_another_file_name_is_refused() -> Result<(), std::io::Error> {
+    let dir = tempfile::tempdir()?;
+    let template = deps_dir().join(format!(
+        "{}rollcall_template{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    std::fs::copy(template, dir.path().join("librollcall_renamed.so"))?;
+    let error = PluginHost::new(&[dir.path().to_path_buf()])
+        .load("renamed")
+        .err();
+    assert!(
+        matches!(&error, Some(HostError::NotAPlugin { reason, .. })
+            if reason.contains("`renamed`")),
+        "{error:?}"
+    );
     Ok(())
 }

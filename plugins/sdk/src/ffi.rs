@@ -476,8 +476,8 @@ impl RootModule for StepModule_Ref {
     const VERSION_STRINGS: VersionStrings = package_version_strings!();
 }
 
-/// The name of the symbol holding a library's root module; `export_step!` must use it.
-pub const ROOT_MODULE_SYMBOL: &str = "_1as_0lib_1header_0root_bmodule_bloader";
+/// The symbol of a plugin's root module is this prefix followed by the plugin name (`export_step!`).
+pub const ROOT_SYMBOL_PREFIX: &str = "rollcall_step_";
 
 /// Per-library logging state: the host callback and this plugin's name.
 struct PluginLog {
@@ -785,14 +785,6 @@ mod tests {
             Edit::try_from(&edit),
             Err(FfiDecodeError::MalformedEdit { .. })
         ));
-    }
-
-    #[test]
-    fn root_module_symbol_matches_abi_stable() {
-        assert_eq!(
-            ROOT_MODULE_SYMBOL,
-            abi_stable::library::ROOT_MODULE_LOADER_NAME
-        );
     }
 
     #[test]

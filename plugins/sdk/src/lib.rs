@@ -295,18 +295,18 @@ pub fn log_warn(message: &str) {
 
 /// Export a [`Step`] implementation as a rollcall plugin: `export_step!(MyStep, "my-step");`.
 ///
-/// Invoke it once, at the root of the plugin crate (a `cdylib`). The plugin's version is its crate
+/// Invoke it once, at the root of the plugin crate (a `cdylib`); the name must be a string literal
+/// (`-` and `_` are read alike by the host). The plugin's version is its crate
 /// version. Every entry point the host calls (building the step, `apply`, dropping it) catches panics
 /// inside the library and returns them as errors: a panic fails one file, never the batch.
 #[macro_export]
 macro_rules! export_step {
     ($step:ty, $name:expr) => {
-        /// The root module of this rollcall plugin library (read by the host at load time).
+        /// The root module of this rollcall plugin library (read by the host at load time). Its symbol
+        /// name carries the plugin name, so several plugin crates can link into one program as rlibs.
         #[doc(hidden)]
-        #[allow(non_upper_case_globals)]
-        #[no_mangle]
-        pub static _1as_0lib_1header_0root_bmodule_bloader:
-            $crate::ffi::abi_stable::library::LibHeader = {
+        #[export_name = concat!("rollcall_step_", $name)]
+        pub static __ROLLCALL_STEP_ROOT_MODULE: $crate::ffi::abi_stable::library::LibHeader = {
             extern "C" fn __rollcall_erased_root_module(
             ) -> $crate::ffi::abi_stable::library::RootModuleResult {
                 $crate::ffi::abi_stable::library::__call_root_module_loader(__rollcall_root_module)

@@ -69,7 +69,9 @@ fn parse_template(template: &str) -> Result<Vec<Piece>, String> {
                 loop {
                     match chars.next() {
                         Some('}') => break,
-                        Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '-' => name.push(c),
+                        Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '-' => {
+                            name.push(c)
+                        }
                         Some(c) => return Err(format!("unexpected `{c}` in token `{{{name}`")),
                         None => return Err(format!("unclosed token `{{{name}`")),
                     }

@@ -8,10 +8,11 @@
 #![allow(non_camel_case_types)]
 
 use abi_stable::library::RootModule;
+use abi_stable::library::{CheckTypeLayout, LibHeader, RootModuleResult};
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::sabi_types::VersionStrings;
 use abi_stable::std_types::{RStr, RString};
-use abi_stable::{declare_root_module_statics, export_root_module, StableAbi};
+use abi_stable::{declare_root_module_statics, StableAbi};
 
 /// The SDK version this library claims to be built against.
 pub const CLAIMED_SDK_VERSION: &str = "2.0.0";
@@ -41,8 +42,7 @@ extern "C" fn describe() -> RString {
     RString::from("incompatible")
 }
 
-/// Export the root module.
-#[export_root_module]
+/// Build the root module.
 pub fn root_module() -> StepModule_Ref {
     StepModule {
         sdk_major: 2,
@@ -51,3 +51,16 @@ pub fn root_module() -> StepModule_Ref {
     }
     .leak_into_prefix()
 }
+
+extern "C" fn erased_root_module() -> RootModuleResult {
+    abi_stable::library::__call_root_module_loader(root_module)
+}
+
+/// The root module, under the symbol a rollcall host looks for (`rollcall_step_` + name).
+#[export_name = "rollcall_step_incompatible"]
+pub static ROOT_MODULE: LibHeader = {
+    // SAFETY: `erased_root_module` returns a `StepModule_Ref`, the type named here.
+    unsafe {
+        LibHeader::from_constructor::<StepModule_Ref>(erased_root_module, CheckTypeLayout::Yes)
+    }
+};

@@ -3,7 +3,7 @@
 //! ```toml
 //! [[step]]
 //! plugin = "misbehaving"
-//! mode = "panic"        # or "error", "bad-track", "escape-folder"
+//! mode = "panic"        # or "error", "bad-track", "escape-folder", "panic-in-new"
 //! scene = "12A"         # optional: act only on takes of this scene, return no edits for others
 //! ```
 
@@ -22,6 +22,8 @@ pub enum Mode {
     BadTrack,
     /// Set a folder that climbs out of the output root.
     EscapeFolder,
+    /// Panic while the step is built from its table.
+    PanicInNew,
 }
 
 /// The step's recipe table.
@@ -42,6 +44,9 @@ pub struct MisbehavingStep {
 impl Step for MisbehavingStep {
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: MisbehavingConfig = context.config()?;
+        if config.mode == Mode::PanicInNew {
+            panic!("misbehaving plugin panicked while being built");
+        }
         Ok(MisbehavingStep {
             mode: config.mode,
             scene: config.scene,
@@ -70,6 +75,7 @@ impl Step for MisbehavingStep {
                 }])
             }
             Mode::EscapeFolder => Ok(vec![Edit::SetFolder("../../escaped".to_string())]),
+            Mode::PanicInNew => Ok(Vec::new()),
         }
     }
 }
