@@ -51,9 +51,11 @@ impl Template {
                     chars.next();
                     text.push('}');
                 }
-                '}' => return Err(StepError::new(format!(
+                '}' => {
+                    return Err(StepError::new(format!(
                     "template `{template}`: a `}}` without `{{` (write `}}}}` for a literal brace)"
-                ))),
+                )))
+                }
                 '{' => {
                     let mut inner = String::new();
                     let mut closed = false;
