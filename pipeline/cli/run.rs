@@ -278,7 +278,12 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
             );
             for change in &file.rendered.changes {
                 match &change.old {
-                    Some(old) => println!("    {}: {} -> {}", change.field, printable(old), printable(&change.new)),
+                    Some(old) => println!(
+                        "    {}: {} -> {}",
+                        change.field,
+                        printable(old),
+                        printable(&change.new)
+                    ),
                     None => println!("    {}: {}", change.field, printable(&change.new)),
                 }
             }

@@ -21,7 +21,9 @@ fn write_recipe(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// A Sound Devices-style take with `tracks` tracks and `frames` frames.
 fn take_spec(scene: &str, take: &str, frames: u64, seed: u64) -> TakeSpec {
-    let names = ["MixL", "MixR", "Boom", "Lav1", "Lav2", "Lav3", "Lav4", "Lav5"];
+    let names = [
+        "MixL", "MixR", "Boom", "Lav1", "Lav2", "Lav3", "Lav4", "Lav5",
+    ];
     let tracks = names
         .iter()
         .enumerate()
@@ -40,8 +42,11 @@ fn make_roll(dir: &Path, count: usize, frames: u64) -> Vec<PathBuf> {
     (0..count)
         .map(|i| {
             let path = dir.join(format!("T{:03}.WAV", i + 1));
-            write_take(&path, &take_spec("12", &(i + 1).to_string(), frames, i as u64))
-                .expect("take written");
+            write_take(
+                &path,
+                &take_spec("12", &(i + 1).to_string(), frames, i as u64),
+            )
+            .expect("take written");
             path
         })
         .collect()
@@ -66,7 +71,12 @@ fn a_recipe_without_steps_delivers_every_well_formed_corpus_file_byte_identical(
     let out = work.path().join("out");
     let source_root = corpus();
     let output = run_recipe(&recipe, &[&source_root], &out, &["--quiet"]);
-    assert_eq!(output.status.code(), Some(1), "broken corpus files fail: {}", describe(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "broken corpus files fail: {}",
+        describe(&output)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     let mut delivered = 0;
     for relative in tree(&out) {
@@ -82,13 +92,23 @@ fn a_recipe_without_steps_delivers_every_well_formed_corpus_file_byte_identical(
             "{relative}: chunk order"
         );
         for (a, b) in ours.iter().zip(&theirs) {
-            assert!(a.payload == b.payload, "{relative}: chunk {:?} differs", String::from_utf8_lossy(&a.id));
+            assert!(
+                a.payload == b.payload,
+                "{relative}: chunk {:?} differs",
+                String::from_utf8_lossy(&a.id)
+            );
         }
         delivered += 1;
     }
     assert!(delivered > 140, "only {delivered} corpus files delivered");
-    for line in stderr.lines().filter(|l| l.starts_with("rollcall: failed: ")) {
-        assert!(line.contains(".wav") || line.contains(".WAV"), "names the file: {line}");
+    for line in stderr
+        .lines()
+        .filter(|l| l.starts_with("rollcall: failed: "))
+    {
+        assert!(
+            line.contains(".wav") || line.contains(".WAV"),
+            "names the file: {line}"
+        );
     }
     let reports: Vec<String> = tree(&out)
         .into_iter()
@@ -96,7 +116,9 @@ fn a_recipe_without_steps_delivers_every_well_formed_corpus_file_byte_identical(
         .collect();
     assert_eq!(reports.len(), 1);
     let report = fs::read_to_string(out.join(&reports[0])).expect("report readable");
-    assert!(report.starts_with("\"source\",\"destination\",\"status\",\"reason\",\"audio_checksum\""));
+    assert!(
+        report.starts_with("\"source\",\"destination\",\"status\",\"reason\",\"audio_checksum\"")
+    );
     assert!(report.contains("\"delivered\""));
     assert!(report.contains("\"failed\""));
 }
@@ -133,7 +155,10 @@ fn a_destination_with_other_content_is_a_conflict_and_nothing_is_written() {
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("conflict:"));
     assert_eq!(tree(&out), vec!["T002.WAV".to_string()]);
-    assert_eq!(fs::read(out.join("T002.WAV")).expect("kept"), b"someone else's file");
+    assert_eq!(
+        fs::read(out.join("T002.WAV")).expect("kept"),
+        b"someone else's file"
+    );
 }
 
 #[test]
@@ -152,24 +177,40 @@ fn a_rerun_recognises_what_is_delivered_and_sources_stay_untouched() {
 
     let first = run_recipe(&recipe, &[&roll], &out, &[]);
     assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
-    assert!(String::from_utf8_lossy(&first.stderr).contains("4 delivered, 0 already delivered, 0 failed"));
-    let delivered: Vec<PathBuf> = sources.iter().map(|s| out.join(s.file_name().unwrap())).collect();
+    assert!(String::from_utf8_lossy(&first.stderr)
+        .contains("4 delivered, 0 already delivered, 0 failed"));
+    let delivered: Vec<PathBuf> = sources
+        .iter()
+        .map(|s| out.join(s.file_name().unwrap()))
+        .collect();
     let first_state = snapshot(&delivered);
     for (source, output) in sources.iter().zip(&delivered) {
-        assert_eq!(fs::read(source).unwrap(), fs::read(output).unwrap(), "a copy is byte-identical");
+        assert_eq!(
+            fs::read(source).unwrap(),
+            fs::read(output).unwrap(),
+            "a copy is byte-identical"
+        );
     }
 
     std::thread::sleep(Duration::from_millis(20));
     let second = run_recipe(&recipe, &[&roll], &out, &[]);
     assert_eq!(second.status.code(), Some(0), "{}", describe(&second));
     assert!(
-        String::from_utf8_lossy(&second.stderr).contains("0 delivered, 4 already delivered, 0 failed"),
+        String::from_utf8_lossy(&second.stderr)
+            .contains("0 delivered, 4 already delivered, 0 failed"),
         "{}",
         describe(&second)
     );
-    assert_eq!(snapshot(&delivered), first_state, "delivered files left alone");
+    assert_eq!(
+        snapshot(&delivered),
+        first_state,
+        "delivered files left alone"
+    );
     assert_eq!(snapshot(&sources), before, "sources untouched");
-    let reports = tree(&out).into_iter().filter(|f| f.starts_with("rollcall-report-")).count();
+    let reports = tree(&out)
+        .into_iter()
+        .filter(|f| f.starts_with("rollcall-report-"))
+        .count();
     assert!(reports >= 1);
 }
 
@@ -198,7 +239,10 @@ fn a_killed_run_is_finished_by_the_same_command() {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut killed_mid_run = false;
     loop {
-        let finals = tree(&out).into_iter().filter(|f| f.ends_with(".WAV") && !f.starts_with('.')).count();
+        let finals = tree(&out)
+            .into_iter()
+            .filter(|f| f.ends_with(".WAV") && !f.starts_with('.'))
+            .count();
         if finals >= 1 {
             killed_mid_run = child.try_wait().expect("child state").is_none();
             let _ = child.kill();
@@ -213,7 +257,10 @@ fn a_killed_run_is_finished_by_the_same_command() {
     if !killed_mid_run {
         eprintln!("the run finished before it could be killed; the rerun check still applies");
     }
-    let finals_after_kill = tree(&out).into_iter().filter(|f| f.ends_with(".WAV") && !f.contains('/')).count();
+    let finals_after_kill = tree(&out)
+        .into_iter()
+        .filter(|f| f.ends_with(".WAV") && !f.contains('/'))
+        .count();
     assert!(finals_after_kill < 6 || !killed_mid_run);
 
     let rerun = run_recipe(&recipe, &[&roll], &out, &[]);
@@ -225,7 +272,12 @@ fn a_killed_run_is_finished_by_the_same_command() {
     );
     for source in &sources {
         let delivered = out.join(source.file_name().unwrap());
-        assert_eq!(data_of(&delivered), data_of(source), "{} whole", delivered.display());
+        assert_eq!(
+            data_of(&delivered),
+            data_of(source),
+            "{} whole",
+            delivered.display()
+        );
         assert_eq!(fs::read(&delivered).unwrap(), fs::read(source).unwrap());
     }
 }
@@ -237,8 +289,18 @@ fn recipe_errors_name_the_file_and_the_line_and_exit_2() {
     make_roll(&roll, 1, 480);
     let out = work.path().join("out");
     let cases = [
-        ("unknown-key.toml", "[recipe]\nname = \"x\"\n\n[output]\ndri = \"x\"\n", "unknown-key.toml:5", "dri"),
-        ("wrong-type.toml", "[recipe]\nname = 3\n", "wrong-type.toml:2", "name"),
+        (
+            "unknown-key.toml",
+            "[recipe]\nname = \"x\"\n\n[output]\ndri = \"x\"\n",
+            "unknown-key.toml:5",
+            "dri",
+        ),
+        (
+            "wrong-type.toml",
+            "[recipe]\nname = 3\n",
+            "wrong-type.toml:2",
+            "name",
+        ),
         (
             "unknown-plugin.toml",
             "[recipe]\nname = \"x\"\n\n[[step]]\nplugin = \"no-such-step\"\n",
@@ -266,11 +328,26 @@ fn recipe_errors_name_the_file_and_the_line_and_exit_2() {
             if command == "run" {
                 cmd.arg(&roll).arg("--out").arg(&out);
             }
-            let output = cmd.arg("--plugin-dir").arg(plugin_dir()).output().expect("runs");
+            let output = cmd
+                .arg("--plugin-dir")
+                .arg(plugin_dir())
+                .output()
+                .expect("runs");
             let stderr = String::from_utf8_lossy(&output.stderr);
-            assert_eq!(output.status.code(), Some(2), "{name} {command}: {}", describe(&output));
-            assert!(stderr.contains(location), "{name} {command}: wants {location}: {stderr}");
-            assert!(stderr.contains(key), "{name} {command}: wants {key}: {stderr}");
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{name} {command}: {}",
+                describe(&output)
+            );
+            assert!(
+                stderr.contains(location),
+                "{name} {command}: wants {location}: {stderr}"
+            );
+            assert!(
+                stderr.contains(key),
+                "{name} {command}: wants {key}: {stderr}"
+            );
         }
     }
     assert!(!out.exists(), "nothing written");
@@ -278,7 +355,11 @@ fn recipe_errors_name_the_file_and_the_line_and_exit_2() {
 
 #[test]
 fn check_accepts_the_bundled_recipes() {
-    for recipe in ["series-dailies.toml", "feature-dailies.toml", "copy-and-verify.toml"] {
+    for recipe in [
+        "series-dailies.toml",
+        "feature-dailies.toml",
+        "copy-and-verify.toml",
+    ] {
         let output = rollcall()
             .arg("check")
             .arg(crate::support::repo().join("recipes").join(recipe))
@@ -286,7 +367,12 @@ fn check_accepts_the_bundled_recipes() {
             .arg(plugin_dir())
             .output()
             .expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{recipe}: {}", describe(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{recipe}: {}",
+            describe(&output)
+        );
     }
 }
 
@@ -310,7 +396,11 @@ fn a_real_2_4_gb_rf64_file_goes_through_with_its_trailing_chunks_and_small_memor
     let source = roll.join("Testfile_SEQ_RF64_Big.wav");
     let status = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("gzip -dc '{}' > '{}'", gz.display(), source.display()))
+        .arg(format!(
+            "gzip -dc '{}' > '{}'",
+            gz.display(),
+            source.display()
+        ))
         .status()
         .expect("gzip runs");
     assert!(status.success());
@@ -342,10 +432,18 @@ fn a_real_2_4_gb_rf64_file_goes_through_with_its_trailing_chunks_and_small_memor
     assert!(header.is_some());
     let mut magic = [0u8; 4];
     use std::io::Read;
-    fs::File::open(&delivered).unwrap().read_exact(&mut magic).unwrap();
+    fs::File::open(&delivered)
+        .unwrap()
+        .read_exact(&mut magic)
+        .unwrap();
     assert_eq!(&magic, b"RF64");
     let ids = |path: &Path| -> Vec<String> {
-        let output = rollcall().arg("inspect").arg("--json").arg(path).output().unwrap();
+        let output = rollcall()
+            .arg("inspect")
+            .arg("--json")
+            .arg(path)
+            .output()
+            .unwrap();
         let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         value[0]["chunks"]
             .as_array()
@@ -361,6 +459,9 @@ fn a_real_2_4_gb_rf64_file_goes_through_with_its_trailing_chunks_and_small_memor
         .skip_while(|c| !c.starts_with("data:"))
         .skip(1)
         .collect();
-    assert!(after_data.len() >= 6, "chunks after data kept: {after_data:?}");
+    assert!(
+        after_data.len() >= 6,
+        "chunks after data kept: {after_data:?}"
+    );
     assert!(peak_kib < 64 * 1024, "peak memory {peak_kib} KiB");
 }

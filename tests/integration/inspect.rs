@@ -35,7 +35,11 @@ fn inspect_json_gives_one_object_per_corpus_file_and_never_panics() {
         match &object["container"] {
             Value::Null => {
                 let error = object["error"].as_str().unwrap_or_default();
-                assert!(!error.is_empty(), "{}: unreadable without a reason", path.display());
+                assert!(
+                    !error.is_empty(),
+                    "{}: unreadable without a reason",
+                    path.display()
+                );
                 assert!(!error.contains('\n'), "one-line reasons: {error}");
             }
             _ => {
@@ -85,7 +89,11 @@ fn inspect_reads_sound_devices_metadata_and_timecode() {
 /// What wavinfo reads (scene, take, tape, track names), by path.
 fn wavinfo_view(files: &[std::path::PathBuf]) -> Option<HashMap<String, Value>> {
     let script = repo().join("tests/integration/wavinfo_dump.py");
-    let output = Command::new("python3").arg(script).args(files).output().ok()?;
+    let output = Command::new("python3")
+        .arg(script)
+        .args(files)
+        .output()
+        .ok()?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         if std::env::var_os("CI").is_some() {
@@ -143,5 +151,8 @@ fn inspect_agrees_with_wavinfo_on_scene_take_tape_and_track_names() {
             }
         }
     }
-    assert!(compared > 100, "only {compared} values compared with wavinfo");
+    assert!(
+        compared > 100,
+        "only {compared} values compared with wavinfo"
+    );
 }

@@ -18,7 +18,9 @@ pub fn rollcall() -> Command {
 /// The folder holding the plugins `cargo test` built (the test binary's own `deps` folder).
 pub fn plugin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary has a path");
-    exe.parent().expect("the test binary is in a folder").to_path_buf()
+    exe.parent()
+        .expect("the test binary is in a folder")
+        .to_path_buf()
 }
 
 /// `rollcall run` with the test plugin folder.
@@ -91,7 +93,9 @@ pub fn raw_chunks_of(bytes: &[u8]) -> Vec<RawChunk> {
         let size32 = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap());
         let mut size = u64::from(size32);
         if &id == b"ds64" {
-            data_size_64 = Some(u64::from_le_bytes(bytes[at + 16..at + 24].try_into().unwrap()));
+            data_size_64 = Some(u64::from_le_bytes(
+                bytes[at + 16..at + 24].try_into().unwrap(),
+            ));
         }
         if size32 == u32::MAX && &id == b"data" {
             size = data_size_64.expect("ds64 before data");

@@ -182,7 +182,11 @@ fn deliver(file: &PlannedFile, options: &ExecuteOptions, bar: &ProgressBar) -> F
     outcome
 }
 
-fn write_one(file: &PlannedFile, options: &ExecuteOptions, bar: &ProgressBar) -> Result<String, String> {
+fn write_one(
+    file: &PlannedFile,
+    options: &ExecuteOptions,
+    bar: &ProgressBar,
+) -> Result<String, String> {
     let source_path = &file.source.path;
     let destination = &file.destination;
     let folder = destination

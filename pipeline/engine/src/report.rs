@@ -51,8 +51,14 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
     let mut body = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(Vec::new());
-    body.write_record(["source", "destination", "status", "reason", "audio_checksum"])
-        .map_err(std::io::Error::other)?;
+    body.write_record([
+        "source",
+        "destination",
+        "status",
+        "reason",
+        "audio_checksum",
+    ])
+    .map_err(std::io::Error::other)?;
     for file in &summary.files {
         let destination = file
             .destination
@@ -68,7 +74,9 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
         ])
         .map_err(std::io::Error::other)?;
     }
-    let bytes = body.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let bytes = body
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let name = report_file_name(SystemTime::now());
     let stem = name.trim_end_matches(".csv").to_string();
     let mut attempt = 0u32;
@@ -99,7 +107,10 @@ mod tests {
     #[test]
     fn report_names_carry_the_utc_time() {
         let time = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        assert_eq!(report_file_name(time), "rollcall-report-20261118T110640Z.csv");
+        assert_eq!(
+            report_file_name(time),
+            "rollcall-report-20261118T110640Z.csv"
+        );
         assert_eq!(
             report_file_name(UNIX_EPOCH + Duration::from_secs(951_782_400)),
             "rollcall-report-20000229T000000Z.csv"

@@ -266,10 +266,9 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name == "." || name == ".." {
         return Err(format!("file name `{name}` is not a file name"));
     }
-    if name
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*'))
-    {
+    if name.chars().any(|c| {
+        c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
+    }) {
         return Err(format!(
             "file name {name:?} contains a character that is unsafe in file names"
         ));
@@ -312,7 +311,10 @@ mod tests {
 
     #[test]
     fn folders_that_leave_the_root_are_refused() {
-        assert_eq!(check_folder("EP101/TWD8056").as_deref(), Ok("EP101/TWD8056"));
+        assert_eq!(
+            check_folder("EP101/TWD8056").as_deref(),
+            Ok("EP101/TWD8056")
+        );
         assert_eq!(check_folder("a//b/./c/").as_deref(), Ok("a/b/c"));
         assert!(check_folder("../x").is_err());
         assert!(check_folder("a/../../x").is_err());

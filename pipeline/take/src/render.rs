@@ -191,10 +191,12 @@ pub fn render(
                         .or_else(|| described.and_then(|t| t.channel_index))
                         .unwrap_or(state.source_interleave),
                     interleave_index: position as u32 + 1,
-                    name: state
-                        .name
-                        .clone()
-                        .or_else(|| found.is_none().then(|| described.and_then(|t| t.name.clone())).flatten()),
+                    name: state.name.clone().or_else(|| {
+                        found
+                            .is_none()
+                            .then(|| described.and_then(|t| t.name.clone()))
+                            .flatten()
+                    }),
                     function: state.function.clone(),
                 }
             })
@@ -259,8 +261,12 @@ pub fn render(
                     set_description_key(&description, key, &to_bext_ascii(value), &prefix);
             }
             if renamed && lines.iter().any(|l| l.key == "FILENAME") {
-                description =
-                    set_description_key(&description, "FILENAME", &to_bext_ascii(&file_name), &prefix);
+                description = set_description_key(
+                    &description,
+                    "FILENAME",
+                    &to_bext_ascii(&file_name),
+                    &prefix,
+                );
             }
             let zoom_spelling = lines.iter().any(|l| is_track_key(&l.key, "TR"));
             let has_track_lines =
@@ -332,7 +338,11 @@ pub fn render(
             } else {
                 for (field, old, new) in [
                     ("description", &original.description, &bext.description),
-                    ("coding history", &original.coding_history, &bext.coding_history),
+                    (
+                        "coding history",
+                        &original.coding_history,
+                        &bext.coding_history,
+                    ),
                     ("originator", &original.originator, &bext.originator),
                 ] {
                     if old != new {

@@ -128,9 +128,7 @@ impl SourceTake {
         }
         if let Some(ixml) = &self.ixml {
             for (position, ixml_track) in ixml.tracks().into_iter().enumerate() {
-                let interleave = ixml_track
-                    .interleave_index
-                    .unwrap_or(position as u32 + 1);
+                let interleave = ixml_track.interleave_index.unwrap_or(position as u32 + 1);
                 let Some(track) = interleave
                     .checked_sub(1)
                     .and_then(|n| tracks.get_mut(n as usize))

@@ -828,7 +828,13 @@ fn tod(h: u64, m: u64, s: u64) -> u64 {
 }
 
 /// One example slate: scene, take, circled, note, start time of day (h, m, s).
-type Slate = (&'static str, &'static str, bool, &'static str, (u64, u64, u64));
+type Slate = (
+    &'static str,
+    &'static str,
+    bool,
+    &'static str,
+    (u64, u64, u64),
+);
 
 fn example_takes() -> Vec<ExampleTake> {
     let mut takes = Vec::new();
