@@ -141,7 +141,7 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
             .par_iter()
             .map(|file| {
                 let outcome = deliver(file, options, &bar);
-                bar.set_message(format!("{}", file.relative_destination));
+                bar.set_message(file.relative_destination.clone());
                 outcome
             })
             .collect::<Vec<_>>()

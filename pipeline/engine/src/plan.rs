@@ -129,7 +129,7 @@ pub fn plan(
 
     let checks: Vec<Result<Option<String>, String>> = files
         .par_iter()
-        .map(|file| existing_destination(file))
+        .map(existing_destination)
         .collect();
     for (file, check) in files.iter_mut().zip(checks) {
         match check {
