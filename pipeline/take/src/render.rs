@@ -297,8 +297,15 @@ pub fn render(
                 if with_tracks.len() <= BEXT_DESCRIPTION_BYTES {
                     description = with_tracks;
                 } else {
+                    // Never leave stale track lines behind: without room for the new names, the
+                    // bext carries none and iXML (which Avid prefers anyway) is authoritative.
+                    for line in &lines {
+                        if is_track_key(&line.key, spelling) {
+                            description = remove_description_key(&description, &line.key);
+                        }
+                    }
                     warnings.push(format!(
-                        "the bext description would pass {BEXT_DESCRIPTION_BYTES} bytes with the track names; they are in iXML only (iXML is authoritative)"
+                        "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines were removed and the names are in iXML only"
                     ));
                 }
             }
