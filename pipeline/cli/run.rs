@@ -308,7 +308,10 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
     })
 }
 
-/// Multi-line values (bext descriptions) shown on one line.
+/// Values shown on one line; an empty value as `""`.
 fn printable(value: &str) -> String {
+    if value.is_empty() {
+        return "\"\"".to_string();
+    }
     value.replace("\r\n", "\\n").replace('\n', "\\n")
 }

@@ -90,13 +90,19 @@ pub fn render(
             .order
             .iter()
             .enumerate()
-            .map(|(out, src)| format!("{}<-{}", out + 1, src + 1))
+            .map(|(out, &src)| {
+                let name = source_tracks
+                    .get(usize::from(src))
+                    .and_then(|t| t.name.as_deref())
+                    .unwrap_or("-");
+                format!("{}<-{} {name}", out + 1, src + 1)
+            })
             .collect::<Vec<_>>()
-            .join(" ");
+            .join(", ");
         report.push(FieldChange {
             field: "channels".into(),
             old: Some(source.header.fmt.channels.to_string()),
-            new: format!("{} ({listing})", map.order.len()),
+            new: format!("{}: {listing}", map.order.len()),
         });
     }
 
@@ -273,40 +279,44 @@ pub fn render(
                 zoom_spelling || lines.iter().any(|l| is_track_key(&l.key, "TRK"));
             if (changes.relaid && has_track_lines) || names_changed {
                 let spelling = if zoom_spelling { "TR" } else { "TRK" };
-                let mut with_tracks = description.clone();
-                for line in &lines {
-                    if is_track_key(&line.key, spelling) {
-                        with_tracks = remove_description_key(&with_tracks, &line.key);
-                    }
-                }
-                for (position, state) in changes.tracks.iter().enumerate() {
-                    let name = state.name.clone().or_else(|| {
-                        source_tracks
-                            .get(state.source_interleave as usize - 1)
-                            .and_then(|t| t.name.clone())
-                    });
-                    if let Some(name) = name {
-                        with_tracks = set_description_key(
-                            &with_tracks,
-                            &format!("{spelling}{}", position + 1),
-                            &to_bext_ascii(&name),
-                            &prefix,
-                        );
-                    }
-                }
-                if with_tracks.len() <= BEXT_DESCRIPTION_BYTES {
-                    description = with_tracks;
-                } else {
-                    // Never leave stale track lines behind: without room for the new names, the
-                    // bext carries none and iXML (which Avid prefers anyway) is authoritative.
-                    for line in &lines {
-                        if is_track_key(&line.key, spelling) {
-                            description = remove_description_key(&description, &line.key);
+                let names: Vec<Option<String>> = changes
+                    .tracks
+                    .iter()
+                    .map(|state| {
+                        state
+                            .name
+                            .clone()
+                            .or_else(|| {
+                                source_tracks
+                                    .get(state.source_interleave as usize - 1)
+                                    .and_then(|t| t.name.clone())
+                            })
+                            .map(|name| to_bext_ascii(&name))
+                    })
+                    .collect();
+                let longest = names.iter().flatten().map(String::len).max().unwrap_or(0);
+                // Whole lines only: when every name does not fit, names are shortened evenly (never
+                // below 3 characters); failing that the bext carries no track lines at all. Either
+                // way iXML keeps the full names and is authoritative.
+                let fitted = (3..=longest.max(3)).rev().find_map(|width| {
+                    let text = with_track_lines(&description, &lines, spelling, &prefix, &names, width);
+                    (text.len() <= BEXT_DESCRIPTION_BYTES).then_some((width, text))
+                });
+                match fitted {
+                    Some((width, text)) => {
+                        if width < longest {
+                            warnings.push(format!(
+                                "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines carry them shortened to {width} characters (iXML has them in full)"
+                            ));
                         }
+                        description = text;
                     }
-                    warnings.push(format!(
-                        "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines were removed and the names are in iXML only"
-                    ));
+                    None => {
+                        description = with_track_lines(&description, &lines, spelling, &prefix, &[], 0);
+                        warnings.push(format!(
+                            "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines were removed and the names are in iXML only"
+                        ));
+                    }
                 }
             }
             if description.len() > BEXT_DESCRIPTION_BYTES {
@@ -343,14 +353,37 @@ pub fn render(
             if bext == *original {
                 None
             } else {
+                report.extend(description_changes(
+                    &original.description,
+                    &bext.description,
+                ));
+                if original.coding_history != bext.coding_history {
+                    let appended = bext
+                        .coding_history
+                        .strip_prefix(original.coding_history.as_str())
+                        .filter(|_| !original.coding_history.is_empty());
+                    report.push(match appended {
+                        Some(line) => FieldChange {
+                            field: "bext coding history".into(),
+                            old: None,
+                            new: format!("+ {}", line.trim_end()),
+                        },
+                        None => FieldChange {
+                            field: "bext coding history".into(),
+                            old: Some(original.coding_history.clone()),
+                            new: bext.coding_history.clone(),
+                        },
+                    });
+                }
                 for (field, old, new) in [
-                    ("description", &original.description, &bext.description),
-                    (
-                        "coding history",
-                        &original.coding_history,
-                        &bext.coding_history,
-                    ),
                     ("originator", &original.originator, &bext.originator),
+                    (
+                        "originator reference",
+                        &original.originator_reference,
+                        &bext.originator_reference,
+                    ),
+                    ("origination date", &original.origination_date, &bext.origination_date),
+                    ("origination time", &original.origination_time, &bext.origination_time),
                 ] {
                     if old != new {
                         report.push(FieldChange {
@@ -360,7 +393,14 @@ pub fn render(
                         });
                     }
                 }
-                Some(bext.to_bytes()?)
+                if original.time_reference != bext.time_reference {
+                    report.push(FieldChange {
+                        field: "bext time reference".into(),
+                        old: Some(original.time_reference.to_string()),
+                        new: bext.time_reference.to_string(),
+                    });
+                }
+                Some(bext.to_bytes_like(&source.bext_payload)?)
             }
         }
     };
@@ -432,4 +472,68 @@ pub fn derive_uid(parent: &str, derivation: &str, order: &[u16]) -> String {
         seed.extend_from_slice(&channel.to_le_bytes());
     }
     format!("RC{:030X}", xxhash_rust::xxh3::xxh3_128(&seed) >> 8)
+}
+
+/// The description's `KEY=value` lines that differ, one change per key (`bext sFILENAME`).
+fn description_changes(old: &str, new: &str) -> Vec<FieldChange> {
+    let before = parse_description(old);
+    let after = parse_description(new);
+    let mut changes = Vec::new();
+    for line in &after {
+        let previous = before.iter().find(|l| l.key == line.key);
+        if previous.map(|l| &l.value) != Some(&line.value) {
+            changes.push(FieldChange {
+                field: format!("bext {}{}", line.prefix, line.key),
+                old: previous.map(|l| l.value.clone()),
+                new: line.value.clone(),
+            });
+        }
+    }
+    for line in &before {
+        if !after.iter().any(|l| l.key == line.key) {
+            changes.push(FieldChange {
+                field: format!("bext {}{}", line.prefix, line.key),
+                old: Some(line.value.clone()),
+                new: "(removed)".into(),
+            });
+        }
+    }
+    if changes.is_empty() && old != new {
+        changes.push(FieldChange {
+            field: "bext description".into(),
+            old: Some(old.to_string()),
+            new: new.to_string(),
+        });
+    }
+    changes
+}
+
+/// The description with its track lines (`{prefix}{spelling}n=`) replaced by `names` by position, each
+/// name cut to `width` characters; a position without a name gets no line.
+fn with_track_lines(
+    description: &str,
+    lines: &[rollcall_wav::DescriptionLine],
+    spelling: &str,
+    prefix: &str,
+    names: &[Option<String>],
+    width: usize,
+) -> String {
+    let mut text = description.to_string();
+    for line in lines {
+        if is_track_key(&line.key, spelling) {
+            text = remove_description_key(&text, &line.key);
+        }
+    }
+    for (position, name) in names.iter().enumerate() {
+        if let Some(name) = name {
+            let short: String = name.chars().take(width).collect();
+            text = set_description_key(
+                &text,
+                &format!("{spelling}{}", position + 1),
+                short.trim_end(),
+                prefix,
+            );
+        }
+    }
+    text
 }
