@@ -299,7 +299,8 @@ pub fn render(
                 // below 3 characters); failing that the bext carries no track lines at all. Either
                 // way iXML keeps the full names and is authoritative.
                 let fitted = (3..=longest.max(3)).rev().find_map(|width| {
-                    let text = with_track_lines(&description, &lines, spelling, &prefix, &names, width);
+                    let text =
+                        with_track_lines(&description, &lines, spelling, &prefix, &names, width);
                     (text.len() <= BEXT_DESCRIPTION_BYTES).then_some((width, text))
                 });
                 match fitted {
@@ -312,7 +313,8 @@ pub fn render(
                         description = text;
                     }
                     None => {
-                        description = with_track_lines(&description, &lines, spelling, &prefix, &[], 0);
+                        description =
+                            with_track_lines(&description, &lines, spelling, &prefix, &[], 0);
                         warnings.push(format!(
                             "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines were removed and the names are in iXML only"
                         ));
@@ -382,8 +384,16 @@ pub fn render(
                         &original.originator_reference,
                         &bext.originator_reference,
                     ),
-                    ("origination date", &original.origination_date, &bext.origination_date),
-                    ("origination time", &original.origination_time, &bext.origination_time),
+                    (
+                        "origination date",
+                        &original.origination_date,
+                        &bext.origination_date,
+                    ),
+                    (
+                        "origination time",
+                        &original.origination_time,
+                        &bext.origination_time,
+                    ),
                 ] {
                     if old != new {
                         report.push(FieldChange {
