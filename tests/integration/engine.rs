@@ -465,3 +465,80 @@ fn a_real_2_4_gb_rf64_file_goes_through_with_its_trailing_chunks_and_small_memor
     );
     assert!(peak_kib < 64 * 1024, "peak memory {peak_kib} KiB");
 }
+
+#[test]
+fn overrides_from_set_and_the_environment_layer_over_the_recipe() {
+    let work = temp_dir();
+    let roll = work.path().join("TST101");
+    make_roll(&roll, 2, 480);
+    let recipe = write_recipe(
+        work.path(),
+        "rename.toml",
+        "[output]\ndir = \"from-recipe\"\n\n[[step]]\nplugin = \"rename\"\ntemplate = \"{scene}-{take}\"\n",
+    );
+    let output = rollcall()
+        .arg("run")
+        .arg(&recipe)
+        .arg(&roll)
+        .arg("--set")
+        .arg("step.1.template={show}_{scene}_T{take:03}")
+        .arg("--set")
+        .arg("vars.show=TWD")
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .env("ROLLCALL_OUTPUT__DIR", work.path().join("from-env"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let delivered: Vec<String> = tree(&work.path().join("from-env"))
+        .into_iter()
+        .filter(|f| f.ends_with(".WAV"))
+        .collect();
+    assert_eq!(delivered, vec!["TWD_12_T001.WAV", "TWD_12_T002.WAV"]);
+    assert!(!work.path().join("from-recipe").exists());
+
+    let bad = rollcall()
+        .arg("check")
+        .arg(&recipe)
+        .arg("--set")
+        .arg("outptu.dir=x")
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("outptu.dir"));
+}
+
+#[test]
+fn run_json_prints_one_document_with_every_file() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let roll = work.path().join("TST101");
+    make_roll(&roll, 2, 480);
+    fs::write(roll.join("broken.wav"), b"RIFF\x04\x00\x00\x00WAVE").unwrap();
+    let out = work.path().join("out");
+    let output = run_recipe(&recipe, &[&roll], &out, &["--json", "--quiet"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON document");
+    let files = document["files"].as_array().expect("files");
+    assert_eq!(files.len(), 3);
+    let broken = files
+        .iter()
+        .find(|f| {
+            f["source"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("broken.wav"))
+        })
+        .expect("the broken file is listed");
+    assert_eq!(broken["status"], "failed");
+    assert!(broken["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(
+        files.iter().filter(|f| f["status"] == "delivered").count(),
+        2
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("broken.wav"),
+        "the failure is named on stderr: {stderr}"
+    );
+}

@@ -136,12 +136,15 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
     } else {
         ProgressBar::hidden()
     };
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let count = plan.files.len();
     let deliver_all = || {
         plan.files
             .par_iter()
             .map(|file| {
                 let outcome = deliver(file, options, &bar);
-                bar.set_message(file.relative_destination.clone());
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                bar.set_message(format!("{finished}/{count} files"));
                 outcome
             })
             .collect::<Vec<_>>()
