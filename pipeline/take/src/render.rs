@@ -112,7 +112,7 @@ pub fn render(
         .any(|t| t.name.is_some() || t.function.is_some());
     for (position, track) in changes.tracks.iter().enumerate() {
         let old = source_tracks
-            .get(track.source_interleave as usize - 1)
+            .get(track.source_interleave.saturating_sub(1) as usize)
             .and_then(|t| t.name.clone());
         if let Some(name) = &track.name {
             if Some(name) != old.as_ref() {
@@ -125,7 +125,7 @@ pub fn render(
         }
         if let Some(function) = &track.function {
             let old = source_tracks
-                .get(track.source_interleave as usize - 1)
+                .get(track.source_interleave.saturating_sub(1) as usize)
                 .and_then(|t| t.function.clone());
             if Some(function) != old.as_ref() {
                 report.push(FieldChange {
@@ -189,7 +189,7 @@ pub fn render(
                 let found = ixml_tracks.iter().enumerate().find(|(i, t)| {
                     t.interleave_index.unwrap_or(*i as u32 + 1) == state.source_interleave
                 });
-                let described = source_tracks.get(state.source_interleave as usize - 1);
+                let described = source_tracks.get(state.source_interleave.saturating_sub(1) as usize);
                 TrackRewrite {
                     source: found.map(|(i, _)| i),
                     channel_index: found
@@ -288,7 +288,7 @@ pub fn render(
                             .clone()
                             .or_else(|| {
                                 source_tracks
-                                    .get(state.source_interleave as usize - 1)
+                                    .get(state.source_interleave.saturating_sub(1) as usize)
                                     .and_then(|t| t.name.clone())
                             })
                             .map(|name| to_bext_ascii(&name))
