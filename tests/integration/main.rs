@@ -1,5 +1,6 @@
 //! Integration tests through the real `rollcall` binary, on corpus files and generated rolls.
 
 mod engine;
+mod faults;
 mod inspect;
 mod support;
