@@ -127,10 +127,8 @@ pub fn plan(
         return Err(EngineError::Plan(problems));
     }
 
-    let checks: Vec<Result<Option<String>, String>> = files
-        .par_iter()
-        .map(existing_destination)
-        .collect();
+    let checks: Vec<Result<Option<String>, String>> =
+        files.par_iter().map(existing_destination).collect();
     for (file, check) in files.iter_mut().zip(checks) {
         match check {
             Ok(delivered) => file.already_delivered = delivered,
