@@ -66,7 +66,10 @@ fn wait_or_kill(mut child: Child, limit: Duration, what: &str) -> Output {
         if Instant::now() > deadline {
             let _ = child.kill();
             let output = child.wait_with_output().expect("child output");
-            panic!("{what}: still running after {limit:?}, killed: {}", describe(&output));
+            panic!(
+                "{what}: still running after {limit:?}, killed: {}",
+                describe(&output)
+            );
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -170,7 +173,11 @@ fn kill_mid_write_then_rerun(recipe_text: &str, expected: fn(&[u8]) -> Vec<u8>) 
         "wants `{summary}`: {}",
         describe(&rerun)
     );
-    assert!(temp_files(&out).is_empty(), "no temp files left: {:?}", tree(&out));
+    assert!(
+        temp_files(&out).is_empty(),
+        "no temp files left: {:?}",
+        tree(&out)
+    );
     let mut names: Vec<String> = tree(&out)
         .into_iter()
         .filter(|f| !f.starts_with("rollcall-report-"))
@@ -200,4 +207,189 @@ fn a_copy_killed_while_writing_leaves_only_a_temp_file_and_the_same_command_fini
 #[test]
 fn a_relayout_killed_while_writing_leaves_only_a_temp_file_and_the_same_command_finishes_it() {
     kill_mid_write_then_rerun(LAYOUT_RECIPE, relaid_audio);
+}
+
+/// A small tmpfs mounted for one test (root only), unmounted when dropped, even on a failed assertion.
+struct SmallDisk {
+    mount_point: PathBuf,
+}
+
+impl SmallDisk {
+    /// Mount a `size`-byte tmpfs on `mount_point`; `Err` says why it could not be (not root, no mount).
+    fn mount(mount_point: &Path, size: &str) -> Result<SmallDisk, String> {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err("not running as root, so no tmpfs can be mounted".into());
+        }
+        fs::create_dir_all(mount_point).map_err(|e| format!("creating the mount point: {e}"))?;
+        let output = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(mount_point)
+            .output()
+            .map_err(|e| format!("`mount` cannot be run: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "`mount -t tmpfs` failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Ok(SmallDisk {
+            mount_point: mount_point.to_path_buf(),
+        })
+    }
+
+    /// Bytes an unprivileged writer can still use on the disk.
+    fn free_bytes(&self) -> u64 {
+        let path = std::ffi::CString::new(self.mount_point.as_os_str().as_encoded_bytes())
+            .expect("no NUL in the mount point");
+        let mut stats = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+        // SAFETY: statvfs writes a statvfs into the pointer it is given; the path is NUL-terminated.
+        let stats = unsafe {
+            assert_eq!(libc::statvfs(path.as_ptr(), stats.as_mut_ptr()), 0);
+            stats.assume_init()
+        };
+        u64::from(stats.f_bavail) * u64::from(stats.f_frsize)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let unmounted = Command::new("umount")
+            .arg(&self.mount_point)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !unmounted {
+            // Lazy unmount as a last resort, so no mount outlives the test.
+            let _ = Command::new("umount")
+                .arg("-l")
+                .arg(&self.mount_point)
+                .status();
+        }
+    }
+}
+
+/// Mount a small disk or say plainly why the test does not run.
+fn small_disk(mount_point: &Path, size: &str, test: &str) -> Option<SmallDisk> {
+    match SmallDisk::mount(mount_point, size) {
+        Ok(disk) => Some(disk),
+        Err(why) => {
+            eprintln!("{test}: NOT RUN: {why}");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_file_that_does_not_fit_the_disk_fails_alone_and_leaves_nothing_behind() {
+    let work = temp_dir();
+    let out = work.path().join("out");
+    let Some(_disk) = small_disk(&out, "3m", "full disk") else {
+        return;
+    };
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let roll = work.path().join("TST101");
+    // 0.48 MB, 2.9 MB, 0.48 MB on a 3 MiB disk, written in this order: the second cannot fit.
+    let sources: Vec<PathBuf> = [20_000u64, 120_000, 20_000]
+        .iter()
+        .enumerate()
+        .map(|(i, &frames)| {
+            let spec = eight_track_take("12", &(i + 1).to_string(), frames, i as u64);
+            write_take_file(&roll, &format!("T{:03}.WAV", i + 1), &spec)
+        })
+        .collect();
+    let output = run_recipe(&recipe, &[&roll], &out, &["--jobs", "1"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let failure = stderr
+        .lines()
+        .find(|l| l.starts_with("rollcall: failed: "))
+        .unwrap_or_else(|| panic!("a failure line: {stderr}"));
+    assert!(
+        failure.contains("T002.WAV") && failure.contains("No space left on device"),
+        "names the file and the lack of space: {failure}"
+    );
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("rollcall: failed: "))
+            .count(),
+        1,
+        "only the big file fails: {stderr}"
+    );
+    assert!(
+        stderr.contains("2 delivered, 0 already delivered, 1 failed"),
+        "{stderr}"
+    );
+
+    let files = tree(&out);
+    assert!(temp_files(&out).is_empty(), "no temp files left: {files:?}");
+    assert!(
+        !out.join("T002.WAV").exists(),
+        "nothing under the final name"
+    );
+    for source in [&sources[0], &sources[2]] {
+        let name = source.file_name().unwrap();
+        assert_eq!(
+            fs::read(out.join(name)).expect("delivered"),
+            fs::read(source).expect("source"),
+            "{name:?} whole"
+        );
+    }
+    let report = report_text(&out);
+    let row = report
+        .lines()
+        .find(|l| l.contains("T002.WAV"))
+        .expect("a report row for the file that did not fit");
+    assert!(
+        row.contains("\"failed\"") && row.contains("No space left on device"),
+        "{row}"
+    );
+    assert_eq!(report.matches("\"delivered\"").count(), 2, "{report}");
+}
+
+#[test]
+fn a_report_that_does_not_fit_the_disk_is_a_clear_error_with_exit_1() {
+    let work = temp_dir();
+    let out = work.path().join("out");
+    let Some(disk) = small_disk(&out, "3m", "full disk for the report") else {
+        return;
+    };
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let roll = work.path().join("TST101");
+    let source = write_take_file(&roll, "T001.WAV", &eight_track_take("12", "1", 20_000, 1));
+    // Fill the disk so that exactly the take fits (tmpfs counts whole pages), and not one page more.
+    let page = 4096;
+    let take_pages = fs::metadata(&source).expect("take").len().div_ceil(page) * page;
+    let filler = disk.free_bytes() - take_pages;
+    fs::write(out.join("filler.bin"), vec![0u8; filler as usize]).expect("filler written");
+    assert_eq!(disk.free_bytes(), take_pages, "room for the take only");
+
+    let output = run_recipe(&recipe, &[&roll], &out, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("1 delivered, 0 already delivered, 0 failed"),
+        "{stderr}"
+    );
+    let error = stderr
+        .lines()
+        .find(|l| l.contains("report"))
+        .unwrap_or_else(|| panic!("a report error: {stderr}"));
+    assert!(
+        error.contains("writing the report") && error.contains("No space left on device"),
+        "{stderr}"
+    );
+    assert!(
+        !error.contains("at path"),
+        "names the problem, not a temp file that is gone: {error}"
+    );
+    assert_eq!(
+        tree(&out),
+        vec!["T001.WAV".to_string(), "filler.bin".to_string()],
+        "the take, the filler, no half report and no temp file"
+    );
+    assert_eq!(
+        fs::read(out.join("T001.WAV")).expect("delivered"),
+        fs::read(&source).expect("source")
+    );
 }

@@ -221,6 +221,11 @@ pub fn report_text(out: &Path) -> String {
         .into_iter()
         .filter(|f| f.starts_with("rollcall-report-") && f.ends_with(".csv"))
         .collect();
-    assert_eq!(reports.len(), 1, "one report in {}: {reports:?}", out.display());
+    assert_eq!(
+        reports.len(),
+        1,
+        "one report in {}: {reports:?}",
+        out.display()
+    );
     std::fs::read_to_string(out.join(&reports[0])).expect("report readable")
 }
