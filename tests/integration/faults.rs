@@ -393,3 +393,177 @@ fn a_report_that_does_not_fit_the_disk_is_a_clear_error_with_exit_1() {
         fs::read(&source).expect("source")
     );
 }
+
+/// Slate scenes that try to steer a path out of the output root or onto a device name.
+const HOSTILE_SCENES: [&str; 12] = [
+    "../../x",
+    "/abs",
+    "..",
+    ".",
+    "a\0b",
+    "c\u{7}d",
+    "e\nf",
+    "CON",
+    "NUL.wav",
+    "COM1",
+    "lpt9.txt",
+    "g\\..\\..\\h",
+];
+
+/// Names Windows reserves for devices.
+const WINDOWS_DEVICES: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// Why a path part is unsafe on Windows, macOS or Linux, if it is.
+fn unsafe_part(part: &str) -> Option<&'static str> {
+    if part.is_empty() || part == "." || part == ".." {
+        return Some("empty, `.` or `..`");
+    }
+    if part
+        .chars()
+        .any(|c| c.is_control() || "<>:\"/\\|?*".contains(c))
+    {
+        return Some("a control or reserved character");
+    }
+    let base = part.split('.').next().unwrap_or(part).trim_end();
+    if WINDOWS_DEVICES.iter().any(|d| d.eq_ignore_ascii_case(base)) {
+        return Some("a Windows device name");
+    }
+    if part.ends_with('.') || part.ends_with(' ') {
+        return Some("a trailing dot or space");
+    }
+    None
+}
+
+/// Every file under a folder, relative, with folders listed too (a stray empty folder counts).
+fn everything(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("readable").flatten() {
+            let path = entry.path();
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if entry.file_type().expect("file type").is_dir() {
+                stack.push(path);
+                found.push(format!("{relative}/"));
+            } else {
+                found.push(relative);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn metadata_cannot_steer_a_destination_out_of_the_output_root_or_onto_a_device_name() {
+    let recipes = [
+        (
+            "rename-scene-take.toml",
+            "[[step]]\nplugin = \"rename\"\ntemplate = \"{scene}-{take}\"\n",
+        ),
+        (
+            "rename-scene.toml",
+            "[[step]]\nplugin = \"rename\"\ntemplate = \"{scene}\"\n",
+        ),
+        (
+            "split-scene-folder.toml",
+            "[[step]]\nplugin = \"episode-split\"\npattern = \"^(?P<episode>.+)$\"\nfolder = \"EP{episode}/{scene}\"\n\n[[step]]\nplugin = \"rename\"\ntemplate = \"{scene}-{take}\"\n",
+        ),
+        (
+            "split-scene-only.toml",
+            "[[step]]\nplugin = \"episode-split\"\npattern = \"^(?P<episode>.+)$\"\nfolder = \"{scene}\"\n",
+        ),
+    ];
+    for (recipe_name, recipe_text) in recipes {
+        // `.` and `..` both become `_` when the name is the scene alone: a real collision, which
+        // stops the run (tested elsewhere); keep one of them.
+        let scenes: Vec<&str> = HOSTILE_SCENES
+            .iter()
+            .copied()
+            .filter(|s| !(recipe_name == "rename-scene.toml" && *s == "."))
+            .collect();
+        let work = temp_dir();
+        // Nested, so that `../../x` from the output root would still land inside the temp dir.
+        let base = work.path().join("a").join("b");
+        let roll = base.join("roll");
+        for (i, scene) in scenes.iter().enumerate() {
+            let spec = eight_track_take(scene, &(i + 1).to_string(), 480, i as u64);
+            write_take_file(&roll, &format!("T{:03}.WAV", i + 1), &spec);
+        }
+        let recipe = write_recipe(&base, recipe_name, recipe_text);
+        let out = base.join("out");
+        let before = everything(work.path());
+        let (output, files) = run_json(
+            &base,
+            &[
+                recipe.as_os_str(),
+                roll.as_os_str(),
+                OsStr::new("--out"),
+                out.as_os_str(),
+            ],
+        );
+        let context = format!("{recipe_name}: {}", describe(&output));
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "a per-file outcome, not a refused plan: {context}"
+        );
+        assert_eq!(files.len(), scenes.len(), "one result per take: {context}");
+        let mut delivered = Vec::new();
+        for file in &files {
+            let source = file["source"].as_str().expect("source");
+            match file["status"].as_str() {
+                Some("delivered") => {
+                    let destination = PathBuf::from(file["destination"].as_str().expect("dest"));
+                    let relative = destination.strip_prefix(&out).unwrap_or_else(|_| {
+                        panic!("{source} escaped to {destination:?}: {context}")
+                    });
+                    for part in relative.components() {
+                        let part = part.as_os_str().to_string_lossy();
+                        if let Some(why) = unsafe_part(&part) {
+                            panic!("{source} delivered as {relative:?}: part `{part:?}` has {why}");
+                        }
+                    }
+                    assert!(destination.is_file(), "{destination:?} exists");
+                    let canonical = destination.canonicalize().expect("canonical");
+                    assert!(canonical.starts_with(out.canonicalize().unwrap()));
+                    delivered.push(relative.to_string_lossy().into_owned());
+                }
+                Some("failed") => {
+                    let reason = file["reason"].as_str().unwrap_or("");
+                    assert!(!reason.trim().is_empty(), "{source} fails with a reason");
+                }
+                other => panic!("{source}: unexpected status {other:?}: {context}"),
+            }
+        }
+        assert!(
+            delivered.len() >= scenes.len() / 2,
+            "most hostile scenes are made safe rather than refused: {delivered:?}; {context}"
+        );
+        // Nothing appeared anywhere but in the output root.
+        let after: Vec<String> = everything(work.path())
+            .into_iter()
+            .filter(|f| !f.starts_with("a/b/out/"))
+            .collect();
+        assert_eq!(
+            after, before,
+            "nothing written outside the output root: {context}"
+        );
+        let mut in_out: Vec<String> = tree(&out)
+            .into_iter()
+            .filter(|f| !f.starts_with("rollcall-report-"))
+            .collect();
+        in_out.sort();
+        delivered.sort();
+        assert_eq!(
+            in_out, delivered,
+            "only the delivered files in the output root"
+        );
+    }
+}
