@@ -567,3 +567,129 @@ fn metadata_cannot_steer_a_destination_out_of_the_output_root_or_onto_a_device_n
         );
     }
 }
+
+#[test]
+fn a_source_that_changes_or_disappears_after_planning_fails_alone() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let roll = work.path().join("TST101");
+    // Three big takes (about 11.5 MB each) written first, one at a time (--jobs 1): the small ones
+    // are written after them, so they can be changed after the plan was made and before they are
+    // written, with hundreds of milliseconds to spare.
+    let sources: Vec<PathBuf> = [480_000u64, 480_000, 480_000, 4_800, 4_800, 4_800, 4_800]
+        .iter()
+        .enumerate()
+        .map(|(i, &frames)| {
+            let spec = eight_track_take("12", &(i + 1).to_string(), frames, i as u64);
+            write_take_file(&roll, &format!("T{:03}.WAV", i + 1), &spec)
+        })
+        .collect();
+    let kept_last = fs::read(&sources[6]).expect("source");
+    let out = work.path().join("out");
+    let mut child = rollcall()
+        .arg("run")
+        .arg(&recipe)
+        .arg(&roll)
+        .arg("--out")
+        .arg(&out)
+        .arg("--jobs")
+        .arg("1")
+        .arg("--json")
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rollcall starts");
+    // The first temp file appears only once the whole plan is made.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut changed = false;
+    while Instant::now() < deadline {
+        if !temp_files(&out).is_empty() {
+            // Grown, deleted, rewritten with the same size (and a later time, as a rewrite has).
+            let mut grown = fs::OpenOptions::new()
+                .append(true)
+                .open(&sources[3])
+                .expect("source opened");
+            std::io::Write::write_all(&mut grown, b"LIST\0\0\0\0").expect("appended");
+            fs::remove_file(&sources[4]).expect("source deleted");
+            let len = fs::metadata(&sources[5]).expect("source").len();
+            let planned_time = fs::metadata(&sources[5])
+                .and_then(|m| m.modified())
+                .unwrap();
+            let rewritten = fs::OpenOptions::new()
+                .write(true)
+                .open(&sources[5])
+                .expect("source opened");
+            std::io::Write::write_all(&mut &rewritten, &vec![0x55u8; len as usize]).unwrap();
+            rewritten
+                .set_modified(planned_time + Duration::from_secs(2))
+                .expect("time set");
+            changed = true;
+            break;
+        }
+        if child.try_wait().expect("child state").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let output = wait_or_kill(child, Duration::from_secs(60), "run");
+    assert!(
+        changed,
+        "the sources were changed during the run: {}",
+        describe(&output)
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let results: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON results");
+    let status_of = |name: &str| {
+        results["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .find(|f| f["source"].as_str().is_some_and(|s| s.ends_with(name)))
+            .map(|f| {
+                (
+                    f["status"].as_str().unwrap_or("").to_string(),
+                    f["reason"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .unwrap_or_else(|| panic!("a result for {name}: {}", describe(&output)))
+    };
+    for name in ["T001.WAV", "T002.WAV", "T003.WAV"] {
+        assert_eq!(status_of(name).0, "delivered", "{name}");
+    }
+    assert_eq!(status_of("T007.WAV").0, "delivered");
+    for name in ["T004.WAV", "T006.WAV"] {
+        let (status, reason) = status_of(name);
+        assert_eq!(status, "failed", "{name}");
+        assert!(reason.contains("changed"), "{name}: {reason}");
+    }
+    let (status, reason) = status_of("T005.WAV");
+    assert_eq!(status, "failed");
+    assert!(reason.contains("No such file"), "T005.WAV: {reason}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for name in ["T004.WAV", "T005.WAV", "T006.WAV"] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with("rollcall: failed: ") && l.contains(name)),
+            "{name} listed as failed: {stderr}"
+        );
+    }
+
+    let mut files: Vec<String> = tree(&out)
+        .into_iter()
+        .filter(|f| !f.starts_with("rollcall-report-"))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        vec!["T001.WAV", "T002.WAV", "T003.WAV", "T007.WAV"],
+        "nothing else, no temp files"
+    );
+    for source in &sources[..3] {
+        let name = source.file_name().unwrap();
+        assert_eq!(fs::read(out.join(name)).unwrap(), fs::read(source).unwrap());
+    }
+    assert_eq!(fs::read(out.join("T007.WAV")).unwrap(), kept_last);
+}
