@@ -693,3 +693,82 @@ fn a_source_that_changes_or_disappears_after_planning_fails_alone() {
     }
     assert_eq!(fs::read(out.join("T007.WAV")).unwrap(), kept_last);
 }
+
+/// Make a FIFO (named pipe) at `path`.
+fn make_fifo(path: &Path) {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("no NUL");
+    // SAFETY: mkfifo reads a NUL-terminated path.
+    let made = unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) };
+    assert_eq!(made, 0, "mkfifo {}", path.display());
+}
+
+#[test]
+fn loops_pipes_broken_links_and_repeated_inputs_are_reported_not_hung_on() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let roll = work.path().join("TST101");
+    let good = make_roll(&roll, 2, 480);
+    std::os::unix::fs::symlink(".", roll.join("loop")).expect("loop to itself");
+    std::os::unix::fs::symlink(&roll, roll.join("sub-loop")).expect("loop to the roll");
+    std::os::unix::fs::symlink("nowhere.wav", roll.join("gone.wav")).expect("dangling link");
+    std::os::unix::fs::symlink("self.wav", roll.join("self.wav")).expect("self link");
+    make_fifo(&roll.join("x.wav"));
+    let lone_pipe = work.path().join("pipe.WAV");
+    make_fifo(&lone_pipe);
+    let out = work.path().join("out");
+
+    // The roll twice, one of its files by name, and a FIFO by name.
+    let child = rollcall()
+        .arg("run")
+        .arg(&recipe)
+        .arg(&roll)
+        .arg(&roll)
+        .arg(&good[0])
+        .arg(&lone_pipe)
+        .arg("--out")
+        .arg(&out)
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rollcall starts");
+    let output = wait_or_kill(child, Duration::from_secs(20), "a run over pipes and loops");
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let failures: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("rollcall: failed: "))
+        .collect();
+    for (name, why) in [
+        ("x.wav", "not a regular file"),
+        ("pipe.WAV", "not a regular file"),
+        ("gone.wav", "broken symbolic link"),
+        ("self.wav", ""),
+        ("loop", "loop"),
+        ("sub-loop", "loop"),
+    ] {
+        assert!(
+            failures
+                .iter()
+                .any(|l| l.contains(&format!("/{name}: ")) && l.contains(why)),
+            "{name} reported ({why}): {stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("2 delivered, 0 already delivered, 6 failed"),
+        "each real take once, each problem once: {stderr}"
+    );
+    let mut files: Vec<String> = tree(&out)
+        .into_iter()
+        .filter(|f| !f.starts_with("rollcall-report-"))
+        .collect();
+    files.sort();
+    assert_eq!(files, vec!["T001.WAV", "T002.WAV"]);
+    for source in &good {
+        let name = source.file_name().unwrap();
+        assert_eq!(fs::read(out.join(name)).unwrap(), fs::read(source).unwrap());
+    }
+    let report = report_text(&out);
+    assert!(report.contains("x.wav\",\"\",\"failed\""), "{report}");
+}
