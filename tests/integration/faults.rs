@@ -772,3 +772,72 @@ fn loops_pipes_broken_links_and_repeated_inputs_are_reported_not_hung_on() {
     let report = report_text(&out);
     assert!(report.contains("x.wav\",\"\",\"failed\""), "{report}");
 }
+
+#[test]
+fn a_misbehaving_plugin_fails_only_the_take_it_acts_on() {
+    for (mode, message) in [
+        ("panic", Some("misbehaving plugin panicked on T002.WAV")),
+        ("error", Some("misbehaving plugin refused T002.WAV")),
+        ("bad-track", None),
+        ("escape-folder", None),
+    ] {
+        let work = temp_dir();
+        let recipe = write_recipe(
+            work.path(),
+            "misbehaving.toml",
+            &format!("[[step]]\nplugin = \"misbehaving\"\nmode = \"{mode}\"\nscene = \"13\"\n"),
+        );
+        let base = work.path().join("a").join("b");
+        let roll = base.join("roll");
+        for (i, scene) in ["12", "13", "12"].iter().enumerate() {
+            let spec = eight_track_take(scene, &(i + 1).to_string(), 4_800, i as u64);
+            write_take_file(&roll, &format!("T{:03}.WAV", i + 1), &spec);
+        }
+        let out = base.join("out");
+        let output = run_recipe(&recipe, &[&roll], &out, &[]);
+        let context = format!("{mode}: {}", describe(&output));
+        assert_eq!(output.status.code(), Some(1), "{context}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let failures: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("rollcall: failed: "))
+            .collect();
+        assert_eq!(failures.len(), 1, "{context}");
+        assert!(failures[0].contains("T002.WAV: step 1 (misbehaving): "), "{context}");
+        if let Some(message) = message {
+            assert!(failures[0].contains(message), "{context}");
+        }
+        assert!(stderr.contains("2 delivered, 0 already delivered, 1 failed"), "{context}");
+
+        let report = report_text(&out);
+        let row = report
+            .lines()
+            .find(|l| l.contains("T002.WAV"))
+            .unwrap_or_else(|| panic!("a row for T002: {report}"));
+        assert!(row.contains("\"failed\",\"step 1 (misbehaving): "), "{mode}: {row}");
+        if let Some(message) = message {
+            assert!(row.contains(message), "{mode}: {row}");
+        }
+        let mut files: Vec<String> = tree(&out)
+            .into_iter()
+            .filter(|f| !f.starts_with("rollcall-report-"))
+            .collect();
+        files.sort();
+        assert_eq!(files, vec!["T001.WAV", "T003.WAV"], "{context}");
+        for name in ["T001.WAV", "T003.WAV"] {
+            assert_eq!(
+                fs::read(out.join(name)).unwrap(),
+                fs::read(roll.join(name)).unwrap()
+            );
+        }
+        let outside: Vec<String> = everything(work.path())
+            .into_iter()
+            .filter(|f| !f.starts_with("a/b/out/") && !f.starts_with("a/b/roll/"))
+            .collect();
+        assert_eq!(
+            outside,
+            vec!["a/", "a/b/", "misbehaving.toml"],
+            "{context}"
+        );
+    }
+}
