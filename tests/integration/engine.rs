@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rollgen::{write_take, RecorderStyle, TakeSpec, TrackSpec};
 
 use crate::support::{
-    corpus, data_of, describe, plugin_dir, raw_chunks, rollcall, run_recipe, temp_dir, tree,
+    corpus, describe, plugin_dir, raw_chunks, rollcall, run_recipe, temp_dir, tree,
 };
 
 const COPY_RECIPE: &str = "[recipe]\nname = \"copy and verify\"\n";

@@ -803,18 +803,27 @@ fn a_misbehaving_plugin_fails_only_the_take_it_acts_on() {
             .filter(|l| l.starts_with("rollcall: failed: "))
             .collect();
         assert_eq!(failures.len(), 1, "{context}");
-        assert!(failures[0].contains("T002.WAV: step 1 (misbehaving): "), "{context}");
+        assert!(
+            failures[0].contains("T002.WAV: step 1 (misbehaving): "),
+            "{context}"
+        );
         if let Some(message) = message {
             assert!(failures[0].contains(message), "{context}");
         }
-        assert!(stderr.contains("2 delivered, 0 already delivered, 1 failed"), "{context}");
+        assert!(
+            stderr.contains("2 delivered, 0 already delivered, 1 failed"),
+            "{context}"
+        );
 
         let report = report_text(&out);
         let row = report
             .lines()
             .find(|l| l.contains("T002.WAV"))
             .unwrap_or_else(|| panic!("a row for T002: {report}"));
-        assert!(row.contains("\"failed\",\"step 1 (misbehaving): "), "{mode}: {row}");
+        assert!(
+            row.contains("\"failed\",\"step 1 (misbehaving): "),
+            "{mode}: {row}"
+        );
         if let Some(message) = message {
             assert!(row.contains(message), "{mode}: {row}");
         }
@@ -834,10 +843,78 @@ fn a_misbehaving_plugin_fails_only_the_take_it_acts_on() {
             .into_iter()
             .filter(|f| !f.starts_with("a/b/out/") && !f.starts_with("a/b/roll/"))
             .collect();
+        assert_eq!(outside, vec!["a/", "a/b/", "misbehaving.toml"], "{context}");
+    }
+}
+
+#[test]
+fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
+    let work = temp_dir();
+    write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    let folders = [
+        ("=cmd", "E.WAV"),
+        ("+cmd", "P.WAV"),
+        ("@cmd", "A.WAV"),
+        ("-cmd", "M.WAV"),
+    ];
+    for (i, (folder, name)) in folders.iter().enumerate() {
+        let spec = eight_track_take("12", &(i + 1).to_string(), 480, i as u64);
+        write_take_file(&work.path().join(folder), name, &spec);
+    }
+    // A file that fails, so that a failed row carries formula-like cells too.
+    make_fifo(&work.path().join("=cmd").join("=HYPERLINK.wav"));
+    // Relative paths, so that the source and destination cells start with the folder names.
+    let output = rollcall()
+        .current_dir(work.path())
+        .args(["run", "copy.toml", "--out", "=out", "--plugin-dir"])
+        .arg(plugin_dir())
+        .arg("--")
+        .args(folders.iter().map(|(folder, _)| folder))
+        .output()
+        .expect("rollcall runs");
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let out = work.path().join("=out");
+    let report = report_text(&out);
+    let mut lines = report.lines();
+    assert_eq!(
+        lines.next(),
+        Some("\"source\",\"destination\",\"status\",\"reason\",\"audio_checksum\"")
+    );
+    let rows: Vec<Vec<&str>> = lines
+        .map(|line| {
+            assert!(
+                line.starts_with('"') && line.ends_with('"'),
+                "every cell quoted: {line}"
+            );
+            line[1..line.len() - 1].split("\",\"").collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 5, "{report}");
+    for row in &rows {
+        assert_eq!(row.len(), 5, "{row:?}");
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "a cell a spreadsheet would run: {cell:?} in {row:?}"
+            );
+        }
+    }
+    for (folder, name) in folders {
+        let row = rows
+            .iter()
+            .find(|r| r[0] == format!("'{folder}/{name}"))
+            .unwrap_or_else(|| panic!("a row for {folder}/{name}, prefixed with ': {report}"));
+        assert_eq!(row[1], format!("'=out/{name}"));
+        assert_eq!(row[2], "delivered");
         assert_eq!(
-            outside,
-            vec!["a/", "a/b/", "misbehaving.toml"],
-            "{context}"
+            fs::read(out.join(name)).unwrap(),
+            fs::read(work.path().join(folder).join(name)).unwrap()
         );
     }
+    let failed = rows
+        .iter()
+        .find(|r| r[0] == "'=cmd/=HYPERLINK.wav")
+        .unwrap_or_else(|| panic!("a row for the FIFO: {report}"));
+    assert_eq!(failed[2], "failed");
+    assert!(failed[3].contains("not a regular file"), "{failed:?}");
 }
