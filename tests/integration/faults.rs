@@ -239,6 +239,7 @@ impl SmallDisk {
     }
 
     /// Bytes an unprivileged writer can still use on the disk.
+    #[allow(clippy::useless_conversion)] // the field types differ between targets
     fn free_bytes(&self) -> u64 {
         let path = std::ffi::CString::new(self.mount_point.as_os_str().as_encoded_bytes())
             .expect("no NUL in the mount point");
