@@ -1,6 +1,7 @@
 //! Integration tests through the real `rollcall` binary, on corpus files and generated rolls.
 
 mod engine;
+mod faults;
 mod inspect;
 mod plugins;
 mod support;

@@ -162,3 +162,70 @@ pub fn describe(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Write a recipe file into `dir` and return its path.
+pub fn write_recipe(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("recipe written");
+    path
+}
+
+/// A Sound Devices-style take with the 8 tracks `MixL MixR Boom Lav1..Lav5` and `frames` frames.
+pub fn eight_track_take(scene: &str, take: &str, frames: u64, seed: u64) -> rollgen::TakeSpec {
+    let names = [
+        "MixL", "MixR", "Boom", "Lav1", "Lav2", "Lav3", "Lav4", "Lav5",
+    ];
+    let tracks = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| rollgen::TrackSpec::new(i as u32 + 1, n))
+        .collect();
+    let mut spec =
+        rollgen::TakeSpec::new(rollgen::RecorderStyle::SoundDevices, scene, take, tracks);
+    spec.frames = frames;
+    spec.seed = seed;
+    spec.tape = "TST101".into();
+    spec
+}
+
+/// Write one take file `dir/name` (creating `dir`) and return its path.
+pub fn write_take_file(dir: &Path, name: &str, spec: &rollgen::TakeSpec) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("roll folder");
+    let path = dir.join(name);
+    rollgen::write_take(&path, spec).expect("take written");
+    path
+}
+
+/// `rollcall run ... --json` in `cwd`, given raw arguments after `run`; returns the output and the
+/// parsed per-file results (empty when stdout is not JSON).
+pub fn run_json(cwd: &Path, args: &[&std::ffi::OsStr]) -> (Output, Vec<serde_json::Value>) {
+    let output = rollcall()
+        .current_dir(cwd)
+        .arg("run")
+        .args(args)
+        .arg("--json")
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .output()
+        .expect("rollcall runs");
+    let files = serde_json::from_slice::<serde_json::Value>(&output.stdout)
+        .ok()
+        .and_then(|v| v["files"].as_array().cloned())
+        .unwrap_or_default();
+    (output, files)
+}
+
+/// The single report CSV in an output root, as text.
+pub fn report_text(out: &Path) -> String {
+    let reports: Vec<String> = tree(out)
+        .into_iter()
+        .filter(|f| f.starts_with("rollcall-report-") && f.ends_with(".csv"))
+        .collect();
+    assert_eq!(
+        reports.len(),
+        1,
+        "one report in {}: {reports:?}",
+        out.display()
+    );
+    std::fs::read_to_string(out.join(&reports[0])).expect("report readable")
+}

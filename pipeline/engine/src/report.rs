@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::execute::RunSummary;
+use crate::execute::{RunSummary, TEMP_SUFFIX};
 
 /// `rollcall-report-<UTC timestamp>.csv` for a time.
 pub fn report_file_name(time: SystemTime) -> String {
@@ -86,8 +86,14 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
         } else {
             out_root.join(format!("{stem}-{attempt}.csv"))
         };
-        let mut temp = tempfile::NamedTempFile::new_in(out_root)?;
-        temp.write_all(&bytes)?;
+        // Named like the engine's other temp files; written through the plain `File` so that an
+        // error (a full disk) names the problem, not the temp file that is removed anyway.
+        let mut temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(TEMP_SUFFIX)
+            .tempfile_in(out_root)
+            .map_err(|e| std::io::Error::new(e.kind(), strip_path(&e)))?;
+        temp.as_file_mut().write_all(&bytes)?;
         temp.as_file().sync_all()?;
         match temp.persist_noclobber(&path) {
             Ok(_) => return Ok(path),
@@ -96,6 +102,15 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
             }
             Err(e) => return Err(e.error),
         }
+    }
+}
+
+/// An I/O error's message without the path `tempfile` appends (`... at path "..."`).
+fn strip_path(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" at path ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
 

@@ -120,6 +120,11 @@ pub fn find_inputs(inputs: &[PathBuf], rules: &InputRules) -> Result<WalkReport,
                 .file_name()
                 .map(PathBuf::from)
                 .unwrap_or_else(|| input.clone());
+            // Opening a FIFO or a device could block forever: only regular files are opened.
+            if !metadata.is_file() {
+                walk.problem(input, "not a regular file");
+                continue;
+            }
             if let Err(e) = fs::File::open(input) {
                 walk.problem(input, format!("cannot open file: {e}"));
                 continue;

@@ -199,3 +199,20 @@ fn custom_rules_match_relative_paths() {
         Err(RecipeError::Glob { .. })
     ));
 }
+
+#[test]
+fn a_fifo_given_as_a_file_input_is_a_problem_not_a_hang() {
+    let (_dir, root) = tree();
+    let fifo = root.join("pipe.wav");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let report =
+        find_inputs(&[fifo.clone(), root.join("A.wav")], &InputRules::default()).expect("walks");
+    assert_eq!(relatives(&report), ["A.wav"]);
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!(report.problems[0].path, fifo);
+    assert_eq!(report.problems[0].reason, "not a regular file");
+}
