@@ -147,11 +147,19 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         .with_context(|| format!("writing the report into {}", out_root.display()));
     for file in &summary.files {
         if let Some(reason) = &file.reason {
-            eprintln!("rollcall: failed: {}: {reason}", file.source.display());
+            eprintln!(
+                "rollcall: failed: {}: {}",
+                file.source.display(),
+                printable(reason)
+            );
         }
         if !args.quiet {
             for warning in &file.warnings {
-                eprintln!("rollcall: warning: {}: {warning}", file.source.display());
+                eprintln!(
+                    "rollcall: warning: {}: {}",
+                    file.source.display(),
+                    printable(warning)
+                );
             }
         }
     }
@@ -308,10 +316,19 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
     })
 }
 
-/// Values shown on one line; an empty value as `""`.
+/// Values shown on one line: line breaks as `\n`, other control characters escaped; an empty value as
+/// `""`.
 fn printable(value: &str) -> String {
     if value.is_empty() {
         return "\"\"".to_string();
     }
-    value.replace("\r\n", "\\n").replace('\n', "\\n")
+    let mut shown = String::with_capacity(value.len());
+    for c in value.replace("\r\n", "\n").chars() {
+        match c {
+            '\n' => shown.push_str("\\n"),
+            c if c.is_control() => shown.extend(c.escape_default()),
+            c => shown.push(c),
+        }
+    }
+    shown
 }

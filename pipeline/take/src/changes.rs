@@ -279,6 +279,26 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
     if name.ends_with('.') || name.ends_with(' ') {
         return Err(format!("file name `{name}` ends with a dot or a space"));
     }
+    if name.starts_with('.') {
+        return Err(format!(
+            "file name `{name}` starts with a dot: it would be hidden from editorial"
+        ));
+    }
+    let stem = name.split('.').next().unwrap_or(name).trim_end();
+    let reserved = matches!(
+        stem.to_ascii_uppercase().as_str(),
+        "CON" | "PRN" | "AUX" | "NUL"
+    ) || ["COM", "LPT"].iter().any(|device| {
+        stem.len() == 4
+            && stem[..3].eq_ignore_ascii_case(device)
+            && stem.as_bytes()[3].is_ascii_digit()
+            && stem.as_bytes()[3] != b'0'
+    });
+    if reserved {
+        return Err(format!(
+            "file name `{name}` is a reserved device name on Windows"
+        ));
+    }
     Ok(())
 }
 
@@ -330,5 +350,12 @@ mod tests {
         assert!(check_file_name("a/b.wav").is_err());
         assert!(check_file_name("").is_err());
         assert!(check_file_name("x\u{1}.wav").is_err());
+        assert!(check_file_name(".hidden.wav").is_err());
+        assert!(check_file_name("CON").is_err());
+        assert!(check_file_name("nul.wav").is_err());
+        assert!(check_file_name("COM1.WAV").is_err());
+        assert!(check_file_name("lpt9").is_err());
+        assert!(check_file_name("COM0.wav").is_ok());
+        assert!(check_file_name("CONSOLE.wav").is_ok());
     }
 }

@@ -189,7 +189,8 @@ pub fn render(
                 let found = ixml_tracks.iter().enumerate().find(|(i, t)| {
                     t.interleave_index.unwrap_or(*i as u32 + 1) == state.source_interleave
                 });
-                let described = source_tracks.get(state.source_interleave.saturating_sub(1) as usize);
+                let described =
+                    source_tracks.get(state.source_interleave.saturating_sub(1) as usize);
                 TrackRewrite {
                     source: found.map(|(i, _)| i),
                     channel_index: found
