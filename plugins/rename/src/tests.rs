@@ -84,7 +84,7 @@ fn unsafe_characters_are_replaced_and_name_stays_in_folder() {
     let t = take("A.WAV", &[("SCENE", "../../etc/24:A"), ("TAKE", "3?")], 2);
     assert_eq!(
         renamed(&s, &t),
-        vec![Edit::SetFileName(".._.._etc_24_A-3_.WAV".into())]
+        vec![Edit::SetFileName("_._.._etc_24_A-3_.WAV".into())]
     );
     let t = take("A.WAV", &[("SCENE", "CON"), ("TAKE", "1")], 2);
     let s2 = step("template = \"{scene}\"").unwrap();

@@ -251,6 +251,15 @@ pub fn safe_file_name(s: &str) -> String {
     if trimmed.is_empty() {
         return "_".to_string();
     }
+    // A leading dot would hide the file from editorial.
+    let unhidden;
+    let trimmed = match trimmed.strip_prefix('.') {
+        Some(rest) => {
+            unhidden = format!("_{rest}");
+            unhidden.as_str()
+        }
+        None => trimmed,
+    };
     let base = trimmed
         .split('.')
         .next()
@@ -404,7 +413,7 @@ mod tests {
         );
         assert_eq!(safe_file_name("x\0y\u{7}z\n"), "x_y_z_");
         assert_eq!(safe_file_name("name. . "), "name");
-        assert_eq!(safe_file_name("../24A"), ".._24A");
+        assert_eq!(safe_file_name("../24A"), "_._24A");
         assert_eq!(safe_file_name(".."), "_");
         assert_eq!(safe_file_name(""), "_");
         assert_eq!(safe_file_name("ZOË 24A"), "ZOË 24A");
@@ -425,6 +434,8 @@ mod tests {
         assert_eq!(safe_folder("EP101/DAY:01").unwrap(), "EP101/DAY_01");
         assert_eq!(safe_folder("a//./b\\c/").unwrap(), "a/b/c");
         assert_eq!(safe_folder("aux/x").unwrap(), "_aux/x");
+        assert_eq!(safe_file_name(".-4.WAV"), "_-4.WAV");
+        assert_eq!(safe_folder(".hidden/x").unwrap(), "_hidden/x");
         assert!(safe_folder("../x").unwrap_err().message.contains(".."));
         assert!(safe_folder("a/../../x").is_err());
         assert!(safe_folder("/abs")
