@@ -360,7 +360,7 @@ pub fn render(
                         });
                     }
                 }
-                Some(bext.to_bytes()?)
+                Some(bext_bytes(&bext, source)?)
             }
         }
     };
@@ -432,4 +432,23 @@ pub fn derive_uid(parent: &str, derivation: &str, order: &[u16]) -> String {
         seed.extend_from_slice(&channel.to_le_bytes());
     }
     format!("RC{:030X}", xxhash_rust::xxh3::xxh3_128(&seed) >> 8)
+}
+
+/// The encoded bext, keeping the source chunk's size when the edit fits (recorders reserve room after
+/// the coding history, and Zoom aligns `data` to 128 KiB behind it); a chunk that has to grow is
+/// NUL-padded to an even size, since some readers (hound 3.5) ignore the RIFF pad byte.
+fn bext_bytes(bext: &rollcall_wav::Bext, source: &SourceTake) -> Result<Vec<u8>, TakeError> {
+    let mut bytes = bext.to_bytes()?;
+    let original = source
+        .bext_chunk
+        .and_then(|i| source.header.chunks.get(i))
+        .map_or(0, |c| c.size)
+        .min(rollcall_wav::MAX_METADATA_CHUNK);
+    let original = usize::try_from(original).unwrap_or(0);
+    if bytes.len() <= original {
+        bytes.resize(original, 0);
+    } else if bytes.len() % 2 == 1 {
+        bytes.push(0);
+    }
+    Ok(bytes)
 }
