@@ -2,4 +2,5 @@
 
 mod engine;
 mod inspect;
+mod steps;
 mod support;
