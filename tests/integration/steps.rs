@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 use crate::support::{
-    corpus, data_of, describe, raw_chunks, repo, rollcall, run_recipe, temp_dir, tree, RawChunk,
+    corpus, data_of, describe, raw_chunks, repo, run_recipe, temp_dir, tree, RawChunk,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -144,6 +144,40 @@ fn trk_lines(description: &str) -> Vec<(u32, String)> {
             Some((number.parse().ok()?, value.to_string()))
         })
         .collect()
+}
+
+/// The bext description lines that are neither track lines nor the file name, in order.
+fn other_description_lines(description: &str) -> Vec<String> {
+    description
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .filter(|l| {
+            let key = l.split('=').next().unwrap_or_default();
+            let key = key.trim_start_matches(|c: char| c.is_ascii_lowercase());
+            let numbered = key
+                .strip_prefix("TRK")
+                .or_else(|| key.strip_prefix("TR"))
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+            !numbered && key != "FILENAME"
+        })
+        .collect()
+}
+
+/// The bext fields after the description, which no step edits: originator and its reference as
+/// text (Metacorder leaves stray bytes after their NUL, which a rewrite need not keep), then date,
+/// time, time reference, version, UMID, loudness and reserved bytes exactly.
+fn bext_fixed_fields(path: &Path) -> (String, String, Vec<u8>) {
+    let bext = chunk(path, b"bext").unwrap_or_default();
+    let text = |range: std::ops::Range<usize>| {
+        let field = bext.get(range).unwrap_or_default();
+        let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+        String::from_utf8_lossy(&field[..end]).into_owned()
+    };
+    (
+        text(256..288),
+        text(288..320),
+        bext.get(320..602).map(<[u8]>::to_vec).unwrap_or_default(),
+    )
 }
 
 /// Samples of each channel, read by `hound`.
@@ -337,6 +371,15 @@ fn check_relayout(source: &Path, output: &Path, expected: &Relayout<'_>) {
         bext_description(output).is_ascii(),
         "{what}: bext stays ASCII"
     );
+    assert_eq!(
+        other_description_lines(&bext_description(output)),
+        other_description_lines(&bext_description(source)),
+        "{what}: the other bext description lines are kept"
+    );
+    assert!(
+        bext_fixed_fields(output) == bext_fixed_fields(source),
+        "{what}: bext originator, time reference, UMID... kept"
+    );
 
     // Everything else in iXML byte for byte.
     let edited = ["FILE_UID", "HISTORY", "TRACK_LIST"];
@@ -402,6 +445,17 @@ fn check_metadata_only(source: &Path, output: &Path) {
         "{what}: corpus sources have HISTORY"
     );
     assert_eq!(out_masked, src_masked, "{what}: iXML outside the edits");
+    if chunk(source, b"bext").is_some() {
+        assert_eq!(
+            other_description_lines(&bext_description(output)),
+            other_description_lines(&bext_description(source)),
+            "{what}: the other bext description lines are kept"
+        );
+        assert!(
+            bext_fixed_fields(output) == bext_fixed_fields(source),
+            "{what}: bext originator, time reference, UMID... kept"
+        );
+    }
     untouched_chunks_identical(source, output, &[b"bext", b"iXML"]);
     assert_eq!(
         chunk(output, b"fmt "),
@@ -1279,4 +1333,64 @@ fn adm_files_are_refused_for_re_layout_with_a_clear_reason() {
         );
     }
     assert!(delivered(&out).is_empty(), "{:?}", tree(&out));
+}
+
+#[test]
+fn unsafe_characters_are_replaced_unassigned_takes_are_collected_and_a_take_without_scene_fails() {
+    let work = temp_dir();
+    write(work.path(), "episodes.csv", "scene,episode\n001,103\n");
+    let recipe = write(
+        work.path(),
+        "unsafe.toml",
+        r#"[recipe]
+name = "unsafe"
+
+[vars]
+show = "HBL: S1/EP?"
+
+[[step]]
+plugin = "episode-split"
+scenes = "episodes.csv"
+unassigned = "UNSORTED"
+
+[[step]]
+plugin = "rename"
+template = "{show} {scene}*{take}"
+"#,
+    );
+    let metacorder = test_files().join("metacorder");
+    let no_scene = test_files().join("nuendo/wavinfo Test Project - Audio - Mono.wav");
+    let out = work.path().join("out");
+    let output = run_recipe(&recipe, &[&metacorder, &no_scene], &out, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let mut expected = Vec::new();
+    for member in 1..=5 {
+        expected.push(format!("103/Sr001/HBL_ S1_EP_ 001_06_0{member}.WAV"));
+        expected.push(format!("UNSORTED/HBL_ S1_EP_ 2C_01_0{member}.WAV"));
+    }
+    expected.sort();
+    assert_eq!(
+        delivered(&out),
+        expected,
+        "no `:`, `/`, `?` or `*` in a name; default folder {{episode}}/{{tape}}"
+    );
+    let err = stderr(&output);
+    assert!(
+        err.lines().any(|l| l.contains("failed")
+            && l.contains("Audio - Mono.wav")
+            && l.contains("no scene")),
+        "{err}"
+    );
+    assert!(
+        err.lines().any(|l| l.contains("Sr001-2C-01_01.WAV")
+            && l.contains("warning")
+            && l.contains("UNSORTED")),
+        "{err}"
+    );
+    for member in 1..=5 {
+        check_metadata_only(
+            &metacorder.join(format!("Sr001-2C-01_0{member}.WAV")),
+            &out.join(format!("UNSORTED/HBL_ S1_EP_ 2C_01_0{member}.WAV")),
+        );
+    }
 }
