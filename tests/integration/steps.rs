@@ -132,6 +132,20 @@ fn coding_history(path: &Path) -> String {
     String::from_utf8_lossy(&rest[..end]).into_owned()
 }
 
+/// File offset of the first byte of the `data` payload.
+fn data_offset(path: &Path) -> u64 {
+    let bytes = fs::read(path).expect("readable");
+    let mut at = 12usize;
+    while let Some(header) = bytes.get(at..at + 8) {
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        if &header[..4] == b"data" {
+            return at as u64 + 8;
+        }
+        at += 8 + size + (size & 1);
+    }
+    panic!("{}: no data chunk", path.display());
+}
+
 /// The numbered track lines of a bext description (`sTRK1=`, `TR1=`, `gTRK1=`): (number, name).
 fn trk_lines(description: &str) -> Vec<(u32, String)> {
     description
@@ -649,8 +663,19 @@ fn series_recipe_delivers_the_expected_tree_with_coherent_files_and_a_rerun_is_a
                     ]),
                 },
             );
-            // The recorder's 128 KiB alignment padding is carried over.
+            // The recorder's 128 KiB alignment padding is carried over, and the edited bext and
+            // iXML keep their reserved room, so the audio still starts on the 128 KiB boundary.
             assert!(chunk(&output, b"PAD ").is_some());
+            assert_eq!(
+                data_offset(&source),
+                128 * 1024,
+                "{relative}: the source is aligned"
+            );
+            assert_eq!(
+                data_offset(&output),
+                128 * 1024,
+                "{relative}: audio stays aligned"
+            );
         } else {
             // Metacorder: Boom Lav1 Lav2, no mix: layout kept, audio bit-identical.
             assert_eq!(
