@@ -4,4 +4,5 @@ mod engine;
 mod faults;
 mod inspect;
 mod plugins;
+mod steps;
 mod support;

@@ -1,6 +1,7 @@
 """Print what wavinfo (PyPI) reads from WAV files, as JSON, for rollcall's agreement tests.
 
-Usage: python3 wavinfo_dump.py FILE... ; one object per file: path, scene, take, tape, tracks, error.
+Usage: python3 wavinfo_dump.py FILE... ; one object per file: path, scene, take, tape, channels, tracks,
+error.
 """
 import json
 import sys
@@ -9,12 +10,16 @@ import wavinfo
 
 
 def dump(path):
-    entry = {"path": path, "scene": None, "take": None, "tape": None, "tracks": None, "error": None}
+    entry = {"path": path, "scene": None, "take": None, "tape": None, "tracks": None, "channels": None,
+             "error": None}
     try:
         info = wavinfo.WavInfoReader(path)
     except Exception as e:  # wavinfo refuses many broken files; that is a fact to report, not a failure
         entry["error"] = f"{type(e).__name__}: {e}"
         return entry
+    fmt = getattr(info, "fmt", None)
+    if fmt is not None:
+        entry["channels"] = fmt.channel_count
     ixml = getattr(info, "ixml", None)
     if ixml is not None:
         entry["scene"] = ixml.scene

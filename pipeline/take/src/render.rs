@@ -411,7 +411,7 @@ pub fn render(
                         new: bext.time_reference.to_string(),
                     });
                 }
-                Some(bext.to_bytes_like(&source.bext_payload)?)
+                Some(bext_bytes(&bext, source)?)
             }
         }
     };
@@ -547,4 +547,23 @@ fn with_track_lines(
         }
     }
     text
+}
+
+/// The encoded bext, keeping the source chunk's size when the edit fits (recorders reserve room after
+/// the coding history, and Zoom aligns `data` to 128 KiB behind it); a chunk that has to grow is
+/// NUL-padded to an even size, since some readers (hound 3.5) ignore the RIFF pad byte.
+fn bext_bytes(bext: &rollcall_wav::Bext, source: &SourceTake) -> Result<Vec<u8>, TakeError> {
+    let mut bytes = bext.to_bytes()?;
+    let original = source
+        .bext_chunk
+        .and_then(|i| source.header.chunks.get(i))
+        .map_or(0, |c| c.size)
+        .min(rollcall_wav::MAX_METADATA_CHUNK);
+    let original = usize::try_from(original).unwrap_or(0);
+    if bytes.len() <= original {
+        bytes.resize(original, 0);
+    } else if bytes.len() % 2 == 1 {
+        bytes.push(0);
+    }
+    Ok(bytes)
 }

@@ -31,8 +31,6 @@ pub struct SourceTake {
     pub bext_chunk: Option<usize>,
     /// The parsed `bext`, when present.
     pub bext: Option<Bext>,
-    /// The `bext` payload as stored (empty when there is none), so an edit can keep its size.
-    pub bext_payload: Vec<u8>,
     /// Index into `header.chunks` of the `iXML` chunk, when present.
     pub ixml_chunk: Option<usize>,
     /// The parsed iXML, when present and readable.
@@ -53,12 +51,12 @@ impl SourceTake {
         let mut reader = BufReader::with_capacity(64 * 1024, file);
         let header = read_header(&mut reader)?;
         let bext_chunk = header.chunks.iter().position(|c| &c.id == b"bext");
-        let bext_payload = match bext_chunk.and_then(|i| header.chunks.get(i)) {
-            Some(chunk) => read_payload(&mut reader, chunk, MAX_METADATA_CHUNK)?,
-            None => Vec::new(),
-        };
-        let bext = match bext_chunk {
-            Some(_) => Some(Bext::parse(&bext_payload)?),
+        let bext = match bext_chunk.and_then(|i| header.chunks.get(i)) {
+            Some(chunk) => Some(Bext::parse(&read_payload(
+                &mut reader,
+                chunk,
+                MAX_METADATA_CHUNK,
+            )?)?),
             None => None,
         };
         let ixml_chunk = header.chunks.iter().position(|c| &c.id == b"iXML");
@@ -77,7 +75,6 @@ impl SourceTake {
             header,
             bext_chunk,
             bext,
-            bext_payload,
             ixml_chunk,
             ixml,
             ixml_error,

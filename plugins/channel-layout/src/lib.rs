@@ -11,7 +11,8 @@
 //! Patterns are globs (`*` any run of characters, `?` one character), matched without regard to case
 //! against each track's name and its iXML `FUNCTION`. The new order is: tracks matching `mix`, tracks
 //! matching `boom`, then every other track in its original order. A track matching `drop` is removed,
-//! even when it also matches `mix` or `boom`. The mix tracks get `FUNCTION` `MIX`.
+//! even when it also matches `mix` or `boom`. The mix tracks get `FUNCTION` `MIX`, except a stereo mix
+//! kept whole (both `L-MIX` and `R-MIX`), whose functions stay.
 //!
 //! A file where no track matches `mix` keeps its layout (with a warning). A file that already has this
 //! layout gets no order change. ADM files (`chna` or `axml` chunks) are refused: their audio object
@@ -148,9 +149,13 @@ impl Step for ChannelLayoutStep {
         }
         let (boom, iso): (Vec<&Track>, Vec<&Track>) =
             rest.into_iter().partition(|t| matches(&self.boom, t));
+        let stereo = is_stereo_mix(&mix);
         let mut edits: Vec<Edit> = mix
             .iter()
-            .filter(|t| t.function.as_deref().map(str::trim) != Some("MIX"))
+            .filter(|t| {
+                let function = t.function.as_deref().map(str::trim).unwrap_or_default();
+                !(function == "MIX" || stereo && is_side_of_mix(function))
+            })
             .map(|t| Edit::SetTrackFunction {
                 interleave_index: t.interleave_index,
                 function: "MIX".to_string(),
@@ -168,6 +173,24 @@ impl Step for ChannelLayoutStep {
         }
         Ok(edits)
     }
+}
+
+/// True for the iXML functions of one side of a stereo mix (`L-MIX`, `R-MIX`).
+fn is_side_of_mix(function: &str) -> bool {
+    function.eq_ignore_ascii_case("L-MIX") || function.eq_ignore_ascii_case("R-MIX")
+}
+
+/// True when both sides of a stereo mix (`L-MIX` and `R-MIX`) are among the kept mix tracks: their
+/// functions then stay, so the left/right pairing is not lost.
+fn is_stereo_mix(mix: &[&Track]) -> bool {
+    let has = |side: &str| {
+        mix.iter().any(|t| {
+            t.function
+                .as_deref()
+                .is_some_and(|f| f.trim().eq_ignore_ascii_case(side))
+        })
+    };
+    has("L-MIX") && has("R-MIX")
 }
 
 /// The take's tracks, with an unnamed track for each channel of `fmt ` the track list lacks, so no

@@ -179,3 +179,19 @@ fn config_errors_name_the_key() {
     );
     assert_eq!(step("boom = [3]").unwrap_err().key.as_deref(), Some("boom"));
 }
+
+#[test]
+fn a_stereo_mix_kept_whole_keeps_its_sides_and_a_lone_side_becomes_mix() {
+    let s = step("mix = [\"Mix*\"]").unwrap();
+    let t = take(vec![
+        track(1, Some("MixL"), Some("L-MIX")),
+        track(2, Some("MixR"), Some("R-MIX")),
+        track(3, Some("Boom"), None),
+    ]);
+    assert!(s.apply(&t).unwrap().is_empty());
+    let s = step("mix = [\"Mix*\"]\ndrop = [\"MixR\"]").unwrap();
+    assert_eq!(
+        s.apply(&t).unwrap(),
+        vec![function(1), Edit::SetChannelOrder(vec![1, 3])]
+    );
+}
