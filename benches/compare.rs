@@ -11,7 +11,8 @@
 //!
 //! Options (after `--`): `--rounds N` (default 3), `--smoke` (tiny sizes, one round: checks the
 //! command works), `--dir DIR` (where the temp folder goes; default the system temp folder),
-//! `--no-tools` (skip sox and ffmpeg).
+//! `--data DIR` (keep the files in DIR and reuse them on the next run), `--no-tools` (skip sox and
+//! ffmpeg).
 
 use std::fs;
 use std::fmt::Write as _;
@@ -49,6 +50,7 @@ struct Settings {
     rounds: usize,
     sizes: Sizes,
     dir: Option<PathBuf>,
+    data: Option<PathBuf>,
     tools: bool,
 }
 
@@ -57,6 +59,7 @@ fn settings() -> Settings {
         rounds: 3,
         sizes: FULL,
         dir: None,
+        data: None,
         tools: true,
     };
     let mut args = std::env::args().skip(1);
@@ -74,6 +77,7 @@ fn settings() -> Settings {
                 settings.rounds = 1;
             }
             "--dir" => settings.dir = args.next().map(PathBuf::from),
+            "--data" => settings.data = args.next().map(PathBuf::from),
             "--no-tools" => settings.tools = false,
             // `cargo bench` passes `--bench`; ignore it and anything else.
             _ => {}
@@ -104,7 +108,7 @@ fn sync() {
 }
 
 /// Runs `command` (wrapped in `/usr/bin/time -v` when `timed` is set and it exists); panics on failure.
-fn measure(mut command: Command, timed: bool) -> Measure {
+fn measure(command: Command, timed: bool) -> Measure {
     let time_v = Path::new("/usr/bin/time");
     let wrap = timed && time_v.exists();
     let mut run = if wrap {
@@ -317,7 +321,7 @@ fn main() {
         None => tempfile::tempdir(),
     }
     .expect("a temp folder");
-    let root = temp.path();
+    let root = settings.data.as_deref().unwrap_or(temp.path());
     eprintln!(
         "compare: generating SMALL ({} x {} frames, 2 tracks) and BIG ({} x {} frames, 8 tracks) in {}",
         sizes.small_files,
@@ -327,7 +331,13 @@ fn main() {
         root.display()
     );
     let started = Instant::now();
-    let (small, big) = generate(root, sizes);
+    let (small, big) = if root.join("READY").exists() {
+        (root.join("SMALL"), root.join("BIG"))
+    } else {
+        let made = generate(root, sizes);
+        fs::write(root.join("READY"), "").expect("marker");
+        made
+    };
     eprintln!("compare: generated in {:.1} s", started.elapsed().as_secs_f64());
     let (layout, names) = write_recipes(root);
     let small_files = files_in(&small);
@@ -422,7 +432,7 @@ fn main() {
         "| what | median s | vs cp -r + sync | MiB/s | files/s | CPU | peak RSS |"
     );
     let _ = writeln!(table, "|---|---|---|---|---|---|---|");
-    let line = |name: &str, row: &Row, base: Option<&Row>, bytes: u64, files: usize| {
+    let mut line = |name: &str, row: &Row, base: Option<&Row>, bytes: u64, files: usize| {
         if row.seconds.is_empty() {
             return;
         }
