@@ -338,7 +338,11 @@ pub fn write_file<R: Read + Seek, W: Write>(
                             channels: offs
                                 .iter()
                                 .map(|&o| {
-                                    source_audio.channels.get(o / bps).copied().unwrap_or_default()
+                                    source_audio
+                                        .channels
+                                        .get(o / bps)
+                                        .copied()
+                                        .unwrap_or_default()
                                 })
                                 .collect(),
                         };
