@@ -296,7 +296,10 @@ pub fn write_file<R: Read + Seek, W: Write>(
             }
             OutChunk::New { payload, .. } => out.write_all(payload)?,
             OutChunk::Audio => {
-                let frames_per_block = (opts.block_bytes / src_ba).max(1);
+                // A small file gets a buffer of its own size, not a whole block.
+                let frames_per_block = (opts.block_bytes / src_ba)
+                    .min(usize::try_from(src_frames).unwrap_or(usize::MAX))
+                    .max(1);
                 let mut src_hash = ChannelHasher::new(src_channels, bps, src_ba);
                 let mut in_buf = vec![0u8; frames_per_block * src_ba];
                 src.seek(SeekFrom::Start(data.payload_offset()))?;
