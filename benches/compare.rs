@@ -14,8 +14,8 @@
 //! `--data DIR` (keep the files in DIR and reuse them on the next run), `--no-tools` (skip sox and
 //! ffmpeg).
 
-use std::fs;
 use std::fmt::Write as _;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -197,7 +197,9 @@ fn generate(root: &Path, sizes: &Sizes) -> (PathBuf, PathBuf) {
         spec.tape = "SMALL01".to_string();
         write_take(&small.join(format!("S{i:05}.WAV")), &spec).expect("writing a SMALL take");
     });
-    let names = ["MixL", "MixR", "Boom", "Lav1", "Lav2", "Lav3", "Lav4", "Lav5"];
+    let names = [
+        "MixL", "MixR", "Boom", "Lav1", "Lav2", "Lav3", "Lav4", "Lav5",
+    ];
     (0..sizes.big_files).into_par_iter().for_each(|i| {
         let tracks = names
             .iter()
@@ -338,7 +340,10 @@ fn main() {
         fs::write(root.join("READY"), "").expect("marker");
         made
     };
-    eprintln!("compare: generated in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "compare: generated in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let (layout, names) = write_recipes(root);
     let small_files = files_in(&small);
     let big_files = files_in(&big);
@@ -447,7 +452,13 @@ fn main() {
             row.rss()
         );
     };
-    line("BIG: cp -r + sync", &cp_big, None, big_bytes, big_files.len());
+    line(
+        "BIG: cp -r + sync",
+        &cp_big,
+        None,
+        big_bytes,
+        big_files.len(),
+    );
     line(
         "BIG: rollcall run (channel-layout, drop MixR)",
         &run_big,

@@ -129,7 +129,10 @@ fn ixml_edit(bencher: Bencher) {
     let edits = IxmlEdits {
         set: vec![
             ("SCENE".to_string(), "12B".to_string()),
-            ("HISTORY/CURRENT_FILENAME".to_string(), "12B_T003.WAV".to_string()),
+            (
+                "HISTORY/CURRENT_FILENAME".to_string(),
+                "12B_T003.WAV".to_string(),
+            ),
         ],
         tracks: None,
     };
