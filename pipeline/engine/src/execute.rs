@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -149,16 +149,36 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
             })
             .collect::<Vec<_>>()
     };
-    let outcomes = match options.jobs {
-        Some(jobs) => match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-            Ok(pool) => pool.install(deliver_all),
-            Err(_) => deliver_all(),
-        },
-        None => deliver_all(),
+    // Writers spend much of their time waiting for `fsync`; more writers than cores keep the cores
+    // busy meanwhile, and concurrent syncs share the file system's journal commits.
+    let jobs = options.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get()) * WRITERS_PER_CORE
+    });
+    let outcomes = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool.install(deliver_all),
+        Err(_) => deliver_all(),
     };
+    sync_folders(&outcomes);
     bar.finish_and_clear();
     summary.files.extend(outcomes);
     summary
+}
+
+/// Files written at once per core when `jobs` is not given (writers mostly wait for their sync).
+const WRITERS_PER_CORE: usize = 4;
+
+/// Make the renames durable: sync each folder that received a file, once, after all its files.
+fn sync_folders(outcomes: &[FileOutcome]) {
+    let folders: BTreeSet<&Path> = outcomes
+        .iter()
+        .filter(|o| o.status == FileStatus::Delivered)
+        .filter_map(|o| o.destination.as_deref().and_then(Path::parent))
+        .collect();
+    folders.par_iter().for_each(|folder| {
+        if let Ok(dir) = File::open(folder) {
+            let _ = dir.sync_all();
+        }
+    });
 }
 
 fn deliver(file: &PlannedFile, options: &ExecuteOptions, bar: &ProgressBar) -> FileOutcome {
@@ -216,13 +236,11 @@ fn write_one(
         .tempfile_in(folder)
         .map_err(|e| format!("creating a temp file in {}: {e}", folder.display()))?;
     let report = {
-        let mut writer = BufWriter::with_capacity(
-            1 << 20,
-            ProgressWriter {
-                inner: temp.as_file(),
-                bar,
-            },
-        );
+        // `write_file` buffers small writes itself and writes the audio in whole blocks.
+        let mut writer = ProgressWriter {
+            inner: temp.as_file(),
+            bar,
+        };
         let report = write_file(
             &mut source,
             &file.source.header,
@@ -237,8 +255,10 @@ fn write_one(
             .map_err(|e| format!("writing {}: {e}", destination.display()))?;
         report
     };
+    // The contents and the length must be on disk before the rename (a crash never leaves a half
+    // file under its final name); `sync_data` skips only timestamps, which no reader depends on.
     temp.as_file()
-        .sync_all()
+        .sync_data()
         .map_err(|e| format!("syncing {}: {e}", destination.display()))?;
     temp.persist_noclobber(destination).map_err(|e| {
         if e.error.kind() == io::ErrorKind::AlreadyExists {
@@ -250,9 +270,6 @@ fn write_one(
             format!("renaming into {}: {}", destination.display(), e.error)
         }
     })?;
-    if let Ok(dir) = File::open(folder) {
-        let _ = dir.sync_all();
-    }
 
     let expected: Vec<u128> = match &file.rendered.map {
         Some(map) => map

@@ -27,7 +27,7 @@ pub struct PlanOptions {
 /// One file the run will deliver.
 #[derive(Debug)]
 pub struct PlannedFile {
-    /// The source, read without its audio.
+    /// The source, read without its audio (its parsed `bext` and iXML are dropped once rendered).
     pub source: SourceTake,
     /// The rendered layout, channel map and changes.
     pub rendered: RenderedTake,
@@ -150,7 +150,7 @@ fn plan_one(
     steps: &[BuiltStep],
     options: &PlanOptions,
 ) -> Result<PlannedFile, String> {
-    let source = SourceTake::read(&input.path).map_err(|e| e.to_string())?;
+    let mut source = SourceTake::read(&input.path).map_err(|e| e.to_string())?;
     let input_folder = input
         .relative
         .parent()
@@ -173,6 +173,10 @@ fn plan_one(
             .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
     }
     let rendered = render(&source, &changes, &options.derivation).map_err(|e| e.to_string())?;
+    // The rendered layout holds every new chunk: the parsed documents are not needed any more, and a
+    // season's plan holds tens of thousands of files.
+    source.ixml = None;
+    source.bext = None;
     let folder = check_folder(rendered.folder.as_deref().unwrap_or(&input_folder))?;
     let relative_destination = if folder.is_empty() {
         rendered.file_name.clone()

@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use rollcall_ixml::Ixml;
 use rollcall_sdk::{BextFields, DescriptionKey, FmtFacts, Take, Track};
-use rollcall_wav::{read_header, read_payload, Bext, Header, SampleFormat, MAX_METADATA_CHUNK};
+use rollcall_wav::{
+    read_header, read_payload, Bext, HeadReader, Header, SampleFormat, HEAD_BYTES,
+    MAX_METADATA_CHUNK,
+};
 
 use crate::TakeError;
 
@@ -48,7 +50,7 @@ impl SourceTake {
     pub fn read(path: &Path) -> Result<SourceTake, TakeError> {
         let file = File::open(path)?;
         let meta = file.metadata()?;
-        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        let mut reader = HeadReader::new(file, meta.len(), HEAD_BYTES)?;
         let header = read_header(&mut reader)?;
         let bext_chunk = header.chunks.iter().position(|c| &c.id == b"bext");
         let bext = match bext_chunk.and_then(|i| header.chunks.get(i)) {

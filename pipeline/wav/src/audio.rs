@@ -110,7 +110,9 @@ pub fn digest_audio<R: Read + Seek>(r: &mut R, header: &Header) -> Result<AudioD
     if ba == 0 {
         return Ok(hasher.finish());
     }
-    let frames_per_block = ((1usize << 20) / ba).max(1);
+    let frames_per_block = ((1usize << 20) / ba)
+        .min(usize::try_from(header.frames()).unwrap_or(usize::MAX))
+        .max(1);
     let mut buf = vec![0u8; frames_per_block * ba];
     r.seek(SeekFrom::Start(header.data().payload_offset()))?;
     let mut left = header.frames();

@@ -12,6 +12,7 @@ mod bext;
 mod description;
 mod error;
 mod fmt;
+mod head;
 mod header;
 mod writer;
 
@@ -22,6 +23,7 @@ pub use description::{
 };
 pub use error::WavError;
 pub use fmt::{Fmt, SampleFormat, FORMAT_EXTENSIBLE, FORMAT_IEEE_FLOAT, FORMAT_PCM};
+pub use head::{HeadReader, HEAD_BYTES};
 pub use header::{
     read_header, read_payload, Chunk, Container, Header, MAX_CHUNKS, MAX_METADATA_CHUNK,
 };

@@ -296,7 +296,10 @@ pub fn write_file<R: Read + Seek, W: Write>(
             }
             OutChunk::New { payload, .. } => out.write_all(payload)?,
             OutChunk::Audio => {
-                let frames_per_block = (opts.block_bytes / src_ba).max(1);
+                // A small file gets a buffer of its own size, not a whole block.
+                let frames_per_block = (opts.block_bytes / src_ba)
+                    .min(usize::try_from(src_frames).unwrap_or(usize::MAX))
+                    .max(1);
                 let mut src_hash = ChannelHasher::new(src_channels, bps, src_ba);
                 let mut in_buf = vec![0u8; frames_per_block * src_ba];
                 src.seek(SeekFrom::Start(data.payload_offset()))?;
@@ -319,7 +322,6 @@ pub fn write_file<R: Read + Seek, W: Write>(
                         output_audio = source_audio.clone();
                     }
                     Some(offs) => {
-                        let mut out_hash = ChannelHasher::new(out_channels, bps, out_ba);
                         let mut out_buf = vec![0u8; frames_per_block * out_ba];
                         while left > 0 {
                             let n = usize::try_from(left)
@@ -329,12 +331,24 @@ pub fn write_file<R: Read + Seek, W: Write>(
                             src_hash.update(block);
                             let relaid = &mut out_buf[..n * out_ba];
                             permute(bps, block, src_ba, offs, relaid);
-                            out_hash.update(relaid);
                             out.write_all(relaid)?;
                             left -= n as u64;
                         }
                         source_audio = src_hash.finish();
-                        output_audio = out_hash.finish();
+                        // Output channel i holds exactly source channel order[i]'s samples, so its
+                        // digest is that channel's: no second hashing pass over the output.
+                        output_audio = AudioDigest {
+                            channels: offs
+                                .iter()
+                                .map(|&o| {
+                                    source_audio
+                                        .channels
+                                        .get(o / bps)
+                                        .copied()
+                                        .unwrap_or_default()
+                                })
+                                .collect(),
+                        };
                     }
                 }
             }
