@@ -250,16 +250,12 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
                 .files
                 .iter()
                 .map(|f| PlannedEntry {
-                    source: f.source.path.display().to_string(),
+                    source: f.source.display().to_string(),
                     destination: &f.relative_destination,
                     already_delivered: f.already_delivered.is_some(),
-                    channel_map: f
-                        .rendered
-                        .map
-                        .as_ref()
-                        .map(|m| m.order.iter().map(|c| c + 1).collect()),
-                    changes: &f.rendered.changes,
-                    warnings: &f.rendered.warnings,
+                    channel_map: f.channel_map.clone(),
+                    changes: &f.field_changes,
+                    warnings: &f.warnings,
                 })
                 .collect(),
             skipped: plan
@@ -281,10 +277,10 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
             };
             println!(
                 "{} -> {}{state}",
-                file.source.path.display(),
+                file.source.display(),
                 file.relative_destination
             );
-            for change in &file.rendered.changes {
+            for change in &file.field_changes {
                 match &change.old {
                     Some(old) => println!(
                         "    {}: {} -> {}",
@@ -295,7 +291,7 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
                     None => println!("    {}: {}", change.field, printable(&change.new)),
                 }
             }
-            for warning in &file.rendered.warnings {
+            for warning in &file.warnings {
                 println!("    warning: {warning}");
             }
         }

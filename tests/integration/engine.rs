@@ -308,19 +308,27 @@ fn check_accepts_the_bundled_recipes() {
     }
 }
 
-/// Wait for one child and return whether it succeeded and its own peak resident memory in KiB.
-fn wait_with_peak_rss(child: std::process::Child) -> (bool, i64) {
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: wait4 reaps exactly this child and writes its status and rusage into the pointers.
-    let usage = unsafe {
-        let reaped = libc::wait4(pid, &mut status, 0, usage.as_mut_ptr());
-        assert_eq!(reaped, pid, "wait4 reaps the rollcall child");
-        usage.assume_init()
-    };
-    let success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (success, usage.ru_maxrss)
+/// Wait for one child and return whether it succeeded and its peak resident memory in KiB, polled
+/// from `/proc/PID/status` (`VmHWM` belongs to the child's own address space; `getrusage` and `wait4`
+/// would also count the test process's memory, which the child shares until it calls exec).
+fn wait_with_peak_rss(mut child: std::process::Child) -> (bool, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = fs::read_to_string(&status_file) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kib);
+            }
+        }
+        match child.try_wait().expect("child state") {
+            Some(status) => return (status.success(), peak),
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
 }
 
 #[test]

@@ -123,7 +123,7 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
         .files
         .iter()
         .filter(|f| f.already_delivered.is_none())
-        .map(|f| f.source.file_len)
+        .map(|f| f.source_len)
         .sum();
     let bar = if options.progress {
         let bar = ProgressBar::new(total);
@@ -142,7 +142,7 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
         plan.files
             .par_iter()
             .map(|file| {
-                let outcome = deliver(file, options, &bar);
+                let outcome = deliver(file, &plan.derivation, options, &bar);
                 let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 bar.set_message(format!("{finished}/{count} files"));
                 outcome
@@ -181,21 +181,26 @@ fn sync_folders(outcomes: &[FileOutcome]) {
     });
 }
 
-fn deliver(file: &PlannedFile, options: &ExecuteOptions, bar: &ProgressBar) -> FileOutcome {
+fn deliver(
+    file: &PlannedFile,
+    derivation: &str,
+    options: &ExecuteOptions,
+    bar: &ProgressBar,
+) -> FileOutcome {
     let mut outcome = FileOutcome {
-        source: file.source.path.clone(),
+        source: file.source.clone(),
         destination: Some(file.destination.clone()),
         status: FileStatus::Delivered,
         reason: None,
         checksum: None,
-        warnings: file.rendered.warnings.clone(),
+        warnings: file.warnings.clone(),
     };
     if let Some(checksum) = &file.already_delivered {
         outcome.status = FileStatus::AlreadyDelivered;
         outcome.checksum = Some(checksum.clone());
         return outcome;
     }
-    match write_one(file, options, bar) {
+    match write_one(file, derivation, options, bar) {
         Ok(checksum) => outcome.checksum = Some(checksum),
         Err(reason) => {
             outcome.status = FileStatus::Failed;
@@ -207,24 +212,19 @@ fn deliver(file: &PlannedFile, options: &ExecuteOptions, bar: &ProgressBar) -> F
 
 fn write_one(
     file: &PlannedFile,
+    derivation: &str,
     options: &ExecuteOptions,
     bar: &ProgressBar,
 ) -> Result<String, String> {
-    let source_path = &file.source.path;
     let destination = &file.destination;
     let folder = destination
         .parent()
         .ok_or_else(|| format!("{}: no folder", destination.display()))?;
     fs::create_dir_all(folder).map_err(|e| format!("creating {}: {e}", folder.display()))?;
 
+    let (take, rendered) = file.render(derivation)?;
     let mut source =
-        File::open(source_path).map_err(|e| format!("opening the source again: {e}"))?;
-    let meta = source
-        .metadata()
-        .map_err(|e| format!("reading the source's size: {e}"))?;
-    if meta.len() != file.source.file_len || meta.modified().ok() != file.source.modified {
-        return Err("the source changed after it was planned; run again".to_string());
-    }
+        File::open(&file.source).map_err(|e| format!("opening the source again: {e}"))?;
 
     let file_name = destination
         .file_name()
@@ -243,9 +243,9 @@ fn write_one(
         };
         let report = write_file(
             &mut source,
-            &file.source.header,
-            &file.rendered.layout,
-            file.rendered.map.as_ref(),
+            &take.header,
+            &rendered.layout,
+            rendered.map.as_ref(),
             &mut writer,
             &options.write,
         )
@@ -271,7 +271,7 @@ fn write_one(
         }
     })?;
 
-    let expected: Vec<u128> = match &file.rendered.map {
+    let expected: Vec<u128> = match &rendered.map {
         Some(map) => map
             .order
             .iter()

@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 use rollcall_recipe::{InputFile, WalkReport};
-use rollcall_take::{check_folder, render, Changes, RenderedTake, SourceTake};
+use rollcall_take::{check_folder, render, Changes, FieldChange, RenderedTake, SourceTake};
 use rollcall_wav::{write_file, WriteOptions};
 
 use crate::steps::BuiltStep;
@@ -24,19 +25,53 @@ pub struct PlanOptions {
     pub derivation: String,
 }
 
-/// One file the run will deliver.
+/// One file the run will deliver. It holds what the steps decided, not the rendered chunks: the
+/// file is read and rendered again when it is written, so a season's plan stays small.
 #[derive(Debug)]
 pub struct PlannedFile {
-    /// The source, read without its audio (its parsed `bext` and iXML are dropped once rendered).
-    pub source: SourceTake,
-    /// The rendered layout, channel map and changes.
-    pub rendered: RenderedTake,
+    /// The source file.
+    pub source: PathBuf,
+    /// The source's size when planned.
+    pub source_len: u64,
+    /// The source's modification time when planned.
+    pub source_modified: Option<SystemTime>,
+    /// What the steps asked for.
+    pub changes: Changes,
+    /// The channel map (1-based source channels in output order), when the take is re-laid.
+    pub channel_map: Option<Vec<u16>>,
+    /// Every field that changes, old -> new.
+    pub field_changes: Vec<FieldChange>,
+    /// Warnings of the steps and the engine.
+    pub warnings: Vec<String>,
     /// Destination relative to the output root, `/`-separated.
     pub relative_destination: String,
     /// Full destination path.
     pub destination: PathBuf,
     /// Set when the destination already holds exactly what this run would write: the audio checksum.
     pub already_delivered: Option<String>,
+}
+
+impl PlannedFile {
+    /// Read the source again and render its changes: the same layout as when planned, or an error
+    /// when the source changed or disappeared since.
+    pub fn render(&self, derivation: &str) -> Result<(SourceTake, RenderedTake), String> {
+        let unchanged = |len: u64, modified: Option<SystemTime>| {
+            if len == self.source_len && modified == self.source_modified {
+                Ok(())
+            } else {
+                Err("the source changed after it was planned; run again".to_string())
+            }
+        };
+        let meta = std::fs::metadata(&self.source)
+            .map_err(|e| format!("the source is gone since it was planned: {e}"))?;
+        unchanged(meta.len(), meta.modified().ok())?;
+        let source = SourceTake::read(&self.source).map_err(|e| {
+            format!("the source changed after it was planned and cannot be read now: {e}")
+        })?;
+        unchanged(source.file_len, source.modified)?;
+        let rendered = render(&source, &self.changes, derivation).map_err(|e| e.to_string())?;
+        Ok((source, rendered))
+    }
 }
 
 /// An input left out of the plan, with the reason.
@@ -53,6 +88,8 @@ pub struct SkippedFile {
 pub struct Plan {
     /// Root of the delivered tree.
     pub out_root: PathBuf,
+    /// Identifies the recipe's steps (see [`PlanOptions::derivation`]).
+    pub derivation: String,
     /// Files to deliver, in input order.
     pub files: Vec<PlannedFile>,
     /// Inputs left out, with reasons.
@@ -114,7 +151,7 @@ pub fn plan(
     for group in collisions {
         let sources: Vec<String> = group
             .iter()
-            .map(|f| f.source.path.display().to_string())
+            .map(|f| f.source.display().to_string())
             .collect();
         problems.push(format!(
             "collision: {} would be written by {} files: {}",
@@ -127,8 +164,10 @@ pub fn plan(
         return Err(EngineError::Plan(problems));
     }
 
-    let checks: Vec<Result<Option<String>, String>> =
-        files.par_iter().map(existing_destination).collect();
+    let checks: Vec<Result<Option<String>, String>> = files
+        .par_iter()
+        .map(|file| existing_destination(file, &options.derivation))
+        .collect();
     for (file, check) in files.iter_mut().zip(checks) {
         match check {
             Ok(delivered) => file.already_delivered = delivered,
@@ -140,6 +179,7 @@ pub fn plan(
     }
     Ok(Plan {
         out_root: options.out_root.clone(),
+        derivation: options.derivation.clone(),
         files,
         skipped,
     })
@@ -150,7 +190,7 @@ fn plan_one(
     steps: &[BuiltStep],
     options: &PlanOptions,
 ) -> Result<PlannedFile, String> {
-    let mut source = SourceTake::read(&input.path).map_err(|e| e.to_string())?;
+    let source = SourceTake::read(&input.path).map_err(|e| e.to_string())?;
     let input_folder = input
         .relative
         .parent()
@@ -173,10 +213,6 @@ fn plan_one(
             .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
     }
     let rendered = render(&source, &changes, &options.derivation).map_err(|e| e.to_string())?;
-    // The rendered layout holds every new chunk: the parsed documents are not needed any more, and a
-    // season's plan holds tens of thousands of files.
-    source.ixml = None;
-    source.bext = None;
     let folder = check_folder(rendered.folder.as_deref().unwrap_or(&input_folder))?;
     let relative_destination = if folder.is_empty() {
         rendered.file_name.clone()
@@ -188,8 +224,16 @@ fn plan_one(
         destination.push(part);
     }
     Ok(PlannedFile {
-        source,
-        rendered,
+        source: source.path,
+        source_len: source.file_len,
+        source_modified: source.modified,
+        changes,
+        channel_map: rendered
+            .map
+            .as_ref()
+            .map(|m| m.order.iter().map(|c| c + 1).collect()),
+        field_changes: rendered.changes,
+        warnings: rendered.warnings,
         relative_destination,
         destination,
         already_delivered: None,
@@ -198,7 +242,7 @@ fn plan_one(
 
 /// A destination that exists must hold exactly what this run would write (then it counts as
 /// delivered); anything else is a conflict.
-fn existing_destination(file: &PlannedFile) -> Result<Option<String>, String> {
+fn existing_destination(file: &PlannedFile, derivation: &str) -> Result<Option<String>, String> {
     let existing = match std::fs::symlink_metadata(&file.destination) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -213,24 +257,25 @@ fn existing_destination(file: &PlannedFile) -> Result<Option<String>, String> {
         format!(
             "conflict: {} already exists with other content ({why}); source {}",
             file.destination.display(),
-            file.source.path.display()
+            file.source.display()
         )
     };
     if !existing.is_file() {
         return Err(conflict("not a regular file"));
     }
-    let mut source = File::open(&file.source.path)
-        .map_err(|e| format!("{}: {e}", file.source.path.display()))?;
+    let (source, rendered) = file.render(derivation)?;
+    let mut reader =
+        File::open(&file.source).map_err(|e| format!("{}: {e}", file.source.display()))?;
     let mut sink = HashingSink::default();
     let report = write_file(
-        &mut source,
-        &file.source.header,
-        &file.rendered.layout,
-        file.rendered.map.as_ref(),
+        &mut reader,
+        &source.header,
+        &rendered.layout,
+        rendered.map.as_ref(),
         &mut sink,
         &WriteOptions::default(),
     )
-    .map_err(|e| format!("{}: {e}", file.source.path.display()))?;
+    .map_err(|e| format!("{}: {e}", file.source.display()))?;
     if sink.len != existing.len() {
         return Err(conflict(&format!(
             "{} bytes, this run would write {}",
