@@ -280,28 +280,49 @@ pub fn render(
                 zoom_spelling || lines.iter().any(|l| is_track_key(&l.key, "TRK"));
             if (changes.relaid && has_track_lines) || names_changed {
                 let spelling = if zoom_spelling { "TR" } else { "TRK" };
-                let names: Vec<Option<String>> = changes
+                // A re-layout, or a file without track lines, gets every track line by position (as
+                // Avid reads them). Otherwise only the renamed tracks' lines change, in place; a
+                // split-mono file keeps the recorder's numbering (`A101_1_2.WAV` carries `sTRK2=`).
+                let rewrite_all = changes.relaid || !has_track_lines;
+                let mono = changes.tracks.len() == 1;
+                let names: Vec<(usize, Option<String>)> = changes
                     .tracks
                     .iter()
-                    .map(|state| {
-                        state
+                    .enumerate()
+                    .filter(|(_, state)| rewrite_all || state.name.is_some())
+                    .map(|(position, state)| {
+                        let described =
+                            source_tracks.get(state.source_interleave.saturating_sub(1) as usize);
+                        let number = match described.and_then(|t| t.channel_index) {
+                            Some(channel) if mono && !rewrite_all => channel as usize,
+                            _ => position + 1,
+                        };
+                        let name = state
                             .name
                             .clone()
-                            .or_else(|| {
-                                source_tracks
-                                    .get(state.source_interleave.saturating_sub(1) as usize)
-                                    .and_then(|t| t.name.clone())
-                            })
-                            .map(|name| to_bext_ascii(&name))
+                            .or_else(|| described.and_then(|t| t.name.clone()))
+                            .map(|name| to_bext_ascii(&name));
+                        (number, name)
                     })
                     .collect();
-                let longest = names.iter().flatten().map(String::len).max().unwrap_or(0);
+                let longest = names
+                    .iter()
+                    .filter_map(|(_, name)| name.as_ref().map(String::len))
+                    .max()
+                    .unwrap_or(0);
                 // Whole lines only: when every name does not fit, names are shortened evenly (never
                 // below 3 characters); failing that the bext carries no track lines at all. Either
                 // way iXML keeps the full names and is authoritative.
                 let fitted = (3..=longest.max(3)).rev().find_map(|width| {
-                    let text =
-                        with_track_lines(&description, &lines, spelling, &prefix, &names, width);
+                    let text = with_track_lines(
+                        &description,
+                        &lines,
+                        spelling,
+                        &prefix,
+                        &names,
+                        width,
+                        rewrite_all,
+                    );
                     (text.len() <= BEXT_DESCRIPTION_BYTES).then_some((width, text))
                 });
                 match fitted {
@@ -315,7 +336,7 @@ pub fn render(
                     }
                     None => {
                         description =
-                            with_track_lines(&description, &lines, spelling, &prefix, &[], 0);
+                            with_track_lines(&description, &lines, spelling, &prefix, &[], 0, true);
                         warnings.push(format!(
                             "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines were removed and the names are in iXML only"
                         ));
@@ -519,28 +540,32 @@ fn description_changes(old: &str, new: &str) -> Vec<FieldChange> {
     changes
 }
 
-/// The description with its track lines (`{prefix}{spelling}n=`) replaced by `names` by position, each
-/// name cut to `width` characters; a position without a name gets no line.
+/// The description with the track lines (`{prefix}{spelling}n=`) of `names` (line number, name) set in
+/// place, each name cut to `width` characters; with `rewrite_all`, every existing track line is removed
+/// first and an entry without a name gets no line.
 fn with_track_lines(
     description: &str,
     lines: &[rollcall_wav::DescriptionLine],
     spelling: &str,
     prefix: &str,
-    names: &[Option<String>],
+    names: &[(usize, Option<String>)],
     width: usize,
+    rewrite_all: bool,
 ) -> String {
     let mut text = description.to_string();
-    for line in lines {
-        if is_track_key(&line.key, spelling) {
-            text = remove_description_key(&text, &line.key);
+    if rewrite_all {
+        for line in lines {
+            if is_track_key(&line.key, spelling) {
+                text = remove_description_key(&text, &line.key);
+            }
         }
     }
-    for (position, name) in names.iter().enumerate() {
+    for (number, name) in names {
         if let Some(name) = name {
             let short: String = name.chars().take(width).collect();
             text = set_description_key(
                 &text,
-                &format!("{spelling}{}", position + 1),
+                &format!("{spelling}{number}"),
                 short.trim_end(),
                 prefix,
             );

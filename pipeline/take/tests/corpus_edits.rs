@@ -294,3 +294,23 @@ fn nonsense_edits_fail_the_file_with_a_reason() {
     let error = render(&source, &changes, "").expect_err("too long");
     assert!(error.to_string().contains("originator"), "{error}");
 }
+
+#[test]
+fn a_split_mono_member_keeps_the_recorders_track_line_number() {
+    let path = "wavinfo/tests/test_files/sounddevices/A101_1_2.WAV";
+    let (source, out, _) = edited(
+        path,
+        vec![Edit::SetTrackName {
+            interleave_index: 1,
+            name: "BOOM OP".into(),
+        }],
+    );
+    let before = Bext::parse(&source_chunk(&source, b"bext"))
+        .unwrap()
+        .description;
+    let after = Bext::parse(&chunk(&out, b"bext")).unwrap().description;
+    // The recorder numbered this member's line by its track (sTRK2=); only that value changes,
+    // in place, and every other line stays as it was.
+    assert_eq!(after, before.replace("sTRK2=Boom", "sTRK2=BOOM OP"));
+    assert_ne!(after, before);
+}
