@@ -25,7 +25,10 @@ def dump(path):
         entry["scene"] = ixml.scene
         entry["take"] = ixml.take
         entry["tape"] = ixml.tape
-        tracks = getattr(ixml, "track_list", None)
+        try:
+            tracks = list(ixml.track_list)
+        except Exception:  # wavinfo fails on iXML without a TRACK_LIST: no track names to compare
+            tracks = []
         if tracks:
             entry["tracks"] = [t.name for t in tracks]
     return entry
