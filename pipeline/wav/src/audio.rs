@@ -23,25 +23,6 @@ fn permute_n<const N: usize>(src: &[u8], src_ba: usize, offs: &[usize], dst: &mu
     }
 }
 
-/// Splits whole interleaved frames of `N`-byte samples into channel-major runs of `run` bytes each:
-/// `dst[c * run + f * N..][..N]` is channel `c` of frame `f`.
-fn deinterleave_n<const N: usize>(src: &[u8], frame_bytes: usize, run: usize, dst: &mut [u8]) {
-    if run == 0 {
-        return;
-    }
-    let mut channels: Vec<std::slice::ChunksExactMut<'_, u8>> = dst
-        .chunks_exact_mut(run)
-        .map(|c| c.chunks_exact_mut(N))
-        .collect();
-    for frame in src.chunks_exact(frame_bytes) {
-        for (sample, out) in frame.chunks_exact(N).zip(channels.iter_mut()) {
-            if let Some(slot) = out.next() {
-                slot.copy_from_slice(sample);
-            }
-        }
-    }
-}
-
 /// `permute_n` for a sample size only known at run time.
 fn permute_dyn(n: usize, src: &[u8], src_ba: usize, offs: &[usize], dst: &mut [u8]) {
     let dst_ba = n * offs.len();
@@ -100,32 +81,16 @@ impl ChannelHasher {
             }
             return;
         }
-        // One pass over the block splits it into channel-major runs (reading the block once instead
-        // of once per channel), then each channel's run is hashed.
         let frames = interleaved.len() / ba;
-        let run = frames * self.bps;
-        let len = run * self.hashers.len();
+        let len = frames * self.bps;
         if self.scratch.len() < len {
             self.scratch.resize(len, 0);
         }
         let (bps, scratch) = (self.bps, &mut self.scratch[..len]);
-        let whole = &interleaved[..frames * ba];
-        match bps {
-            2 => deinterleave_n::<2>(whole, ba, run, scratch),
-            3 => deinterleave_n::<3>(whole, ba, run, scratch),
-            4 => deinterleave_n::<4>(whole, ba, run, scratch),
-            _ => {
-                for (c, out) in scratch.chunks_exact_mut(run).enumerate() {
-                    permute(bps, whole, ba, &[c * bps], out);
-                }
-            }
-        }
-        for (hasher, channel) in self
-            .hashers
-            .iter_mut()
-            .zip(scratch.chunks_exact(run.max(1)))
-        {
-            hasher.update(channel);
+        for (c, hasher) in self.hashers.iter_mut().enumerate() {
+            let off = [c * bps];
+            permute(bps, interleaved, ba, &off, scratch);
+            hasher.update(scratch);
         }
     }
 
