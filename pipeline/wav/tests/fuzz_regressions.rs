@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-#[path = "../../../tests/fuzz/replay/wav_header.rs"]
-mod wav_header;
 #[path = "../../../tests/fuzz/replay/bext_description.rs"]
 mod bext_description;
+#[path = "../../../tests/fuzz/replay/wav_header.rs"]
+mod wav_header;
 
 /// The files of `tests/fuzz/regressions/<target>/`, sorted.
 fn inputs(target: &str) -> Vec<PathBuf> {
@@ -21,7 +21,11 @@ fn inputs(target: &str) -> Vec<PathBuf> {
         .filter(|p| p.is_file())
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no regression inputs in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no regression inputs in {}",
+        dir.display()
+    );
     files
 }
 

@@ -3,8 +3,8 @@
 // Shared by the fuzz target (tests/fuzz/fuzz_targets/recipe.rs) and the regression test that replays
 // tests/fuzz/regressions/recipe/*, so both run exactly the same code. Panics are findings.
 
-use std::path::Path;
 use rollcall_recipe::Recipe;
+use std::path::Path;
 
 /// Runs one fuzz input through the `recipe` target's code.
 pub fn exercise(data: &[u8]) {
@@ -13,7 +13,10 @@ pub fn exercise(data: &[u8]) {
     };
     let path = Path::new("fuzz.toml");
     if Recipe::parse(path, text, &[], &[]).is_ok() {
-        let sets = ["output.dir=/tmp/x".to_string(), "step.1.template={scene}".to_string()];
+        let sets = [
+            "output.dir=/tmp/x".to_string(),
+            "step.1.template={scene}".to_string(),
+        ];
         let env = [("ROLLCALL_VARS__SHOW".to_string(), "TWD".to_string())];
         let _ = Recipe::parse(path, text, &sets, &env);
     }

@@ -3,11 +3,11 @@
 // Shared by the fuzz target (tests/fuzz/fuzz_targets/wav_header.rs) and the regression test that replays
 // tests/fuzz/regressions/wav_header/*, so both run exactly the same code. Panics are findings.
 
-use std::io::{sink, Cursor};
 use rollcall_wav::{
     identity_layout, read_header, read_payload, write_file, Bext, Fmt, WriteOptions,
     MAX_METADATA_CHUNK,
 };
+use std::io::{sink, Cursor};
 
 /// Runs one fuzz input through the `wav_header` target's code.
 pub fn exercise(data: &[u8]) {
