@@ -439,7 +439,13 @@ impl Ixml {
     /// The start tag of a self-closing element, rewritten as an opening tag.
     fn opening_tag_of_empty(&self, element: &Element) -> Vec<u8> {
         let tag = self.bytes(element.start, element.end);
-        let mut open = tag.strip_suffix(b"/>").unwrap_or(tag).to_vec();
+        let open = tag.strip_suffix(b"/>").unwrap_or(tag);
+        // `<A //>` is self-closing too: drop every trailing `/` so the new start tag is not.
+        let keep = open
+            .iter()
+            .rposition(|&b| b != b'/' && !b.is_ascii_whitespace())
+            .map_or(0, |p| p + 1);
+        let mut open = open.get(..keep).unwrap_or(open).to_vec();
         open.push(b'>');
         open
     }

@@ -16,6 +16,16 @@ pub enum RecipeError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The recipe file is larger than [`crate::MAX_RECIPE_BYTES`].
+    #[error("{path}: recipe is {len} bytes, more than the {limit}-byte recipe size limit", path = path.display())]
+    TooLarge {
+        /// The recipe file.
+        path: PathBuf,
+        /// Its size in bytes.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The file is not valid TOML.
     #[error("{path}:{line}: {message}", path = path.display())]
     Syntax {

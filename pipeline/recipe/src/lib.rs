@@ -35,9 +35,13 @@
 //! strings.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+/// Largest recipe file accepted, in bytes.
+pub const MAX_RECIPE_BYTES: u64 = 1 << 20;
 
 mod error;
 mod inputs;
@@ -197,12 +201,48 @@ impl Recipe {
         overrides: &[String],
         env: &[(String, String)],
     ) -> Result<Recipe, RecipeError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RecipeError::Read {
+        let read_error = |source| RecipeError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
-        let loader = Loader::parse(path, &text)?;
-        let file: RecipeFile = toml::from_str(&text).map_err(|e| loader.deserialize_error(&e))?;
+        };
+        let len = std::fs::metadata(path).map_err(read_error)?.len();
+        if len > MAX_RECIPE_BYTES {
+            return Err(RecipeError::TooLarge {
+                path: path.to_path_buf(),
+                len,
+                limit: MAX_RECIPE_BYTES,
+            });
+        }
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_RECIPE_BYTES + 1).read_to_string(&mut text))
+            .map_err(read_error)?;
+        if text.len() as u64 > MAX_RECIPE_BYTES {
+            return Err(RecipeError::TooLarge {
+                path: path.to_path_buf(),
+                len: text.len() as u64,
+                limit: MAX_RECIPE_BYTES,
+            });
+        }
+        Recipe::parse(path, &text, overrides, env)
+    }
+
+    /// Like [`Recipe::load`] for recipe text already read; `path` is the name errors use.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        overrides: &[String],
+        env: &[(String, String)],
+    ) -> Result<Recipe, RecipeError> {
+        if text.len() as u64 > MAX_RECIPE_BYTES {
+            return Err(RecipeError::TooLarge {
+                path: path.to_path_buf(),
+                len: text.len() as u64,
+                limit: MAX_RECIPE_BYTES,
+            });
+        }
+        let loader = Loader::parse(path, text)?;
+        let file: RecipeFile = toml::from_str(text).map_err(|e| loader.deserialize_error(&e))?;
         // Check the file alone first, so its errors carry lines.
         loader.check(&file)?;
 
@@ -220,7 +260,7 @@ impl Recipe {
                 message: e.to_string(),
             };
             let mut builder = config::Config::builder()
-                .add_source(config::File::from_str(&text, config::FileFormat::Toml));
+                .add_source(config::File::from_str(text, config::FileFormat::Toml));
             for r in resolved {
                 builder = builder
                     .set_override(&r.expression, r.value)

@@ -480,3 +480,31 @@ fn dates_in_vars_are_refused() {
         "recipes/dailies.toml:3: `vars.day`: expected a string, found a date-time"
     );
 }
+
+#[test]
+fn recipe_over_the_size_limit_is_refused_naming_the_limit() {
+    let mut text = String::from("[recipe]\nname = \"big\"\n");
+    while text.len() as u64 <= rollcall_recipe::MAX_RECIPE_BYTES {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    let err = load(&text).expect_err("an oversized recipe must be refused");
+    assert!(
+        matches!(err, RecipeError::TooLarge { limit, .. } if limit == rollcall_recipe::MAX_RECIPE_BYTES)
+    );
+    assert!(
+        err.to_string().contains("1048576-byte recipe size limit"),
+        "{err}"
+    );
+    let parsed = Recipe::parse(Path::new("big.toml"), &text, &[], &[]);
+    assert!(matches!(parsed, Err(RecipeError::TooLarge { .. })));
+}
+
+#[test]
+fn parse_matches_load() {
+    let text =
+        "[recipe]\nname = \"dailies\"\n[[step]]\nplugin = \"rename\"\ntemplate = \"{scene}\"\n";
+    let parsed = Recipe::parse(Path::new("r.toml"), text, &[], &[]).expect("parses");
+    let loaded = load(text).expect("loads");
+    assert_eq!(parsed.steps.len(), loaded.steps.len());
+    assert_eq!(parsed.line_of(1, Some("template")), 5);
+}

@@ -104,6 +104,12 @@ impl ChannelHasher {
 
 /// Hashes each channel of an existing file's audio (whole frames), streaming in 1 MiB blocks.
 pub fn digest_audio<R: Read + Seek>(r: &mut R, header: &Header) -> Result<AudioDigest, WavError> {
+    if header.fmt.channels > crate::MAX_CHANNELS {
+        return Err(WavError::TooManyChannels {
+            channels: usize::from(header.fmt.channels),
+            limit: crate::MAX_CHANNELS,
+        });
+    }
     let ba = usize::from(header.fmt.block_align);
     let bps = usize::from(header.fmt.bytes_per_sample());
     let mut hasher = ChannelHasher::new(usize::from(header.fmt.channels), bps, ba);

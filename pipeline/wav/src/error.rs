@@ -60,8 +60,16 @@ pub enum WavError {
         expected: u32,
     },
     /// More chunks than the reader accepts.
-    #[error("malformed: more than {0} chunks")]
+    #[error("malformed: more than {0} chunks (the chunk count limit)")]
     TooManyChunks(usize),
+    /// A fmt (or channel map) with more channels than [`crate::MAX_CHANNELS`].
+    #[error("{channels} channels, more than the {limit}-channel limit")]
+    TooManyChannels {
+        /// Channels claimed.
+        channels: usize,
+        /// The limit.
+        limit: u16,
+    },
     /// A chunk payload larger than the caller's limit.
     #[error("{id} chunk is {size} bytes, more than the {limit}-byte limit")]
     ChunkTooLarge {

@@ -9,6 +9,9 @@ pub const FORMAT_IEEE_FLOAT: u16 = 0x0003;
 /// `WAVE_FORMAT_EXTENSIBLE`.
 pub const FORMAT_EXTENSIBLE: u16 = 0xFFFE;
 
+/// Most channels a file may have (each channel gets its own hasher and buffers).
+pub const MAX_CHANNELS: u16 = 1024;
+
 /// The 14 bytes every standard `KSDATAFORMAT_SUBTYPE_*` GUID ends with (after the 2-byte tag).
 const SUBFORMAT_SUFFIX: [u8; 14] = [
     0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
@@ -138,6 +141,12 @@ impl Fmt {
         let tag = self.effective_tag()?;
         if self.channels == 0 {
             return Err(WavError::UnsupportedFormat("0 channels".to_string()));
+        }
+        if self.channels > MAX_CHANNELS {
+            return Err(WavError::TooManyChannels {
+                channels: usize::from(self.channels),
+                limit: MAX_CHANNELS,
+            });
         }
         if self.sample_rate == 0 {
             return Err(WavError::UnsupportedFormat("sample rate 0".to_string()));

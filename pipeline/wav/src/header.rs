@@ -221,6 +221,15 @@ pub fn read_payload<R: Read + Seek>(
         size: chunk.size,
         limit,
     })?;
+    // Never allocate for bytes the source does not hold, whatever the limit.
+    let source_len = r.seek(SeekFrom::End(0))?;
+    if chunk.payload_offset().saturating_add(chunk.size) > source_len {
+        return Err(WavError::Truncated {
+            id: chunk.id_str().trim_end().to_string(),
+            claims: chunk.size,
+            file_len: source_len,
+        });
+    }
     let mut buf = vec![0u8; len];
     r.seek(SeekFrom::Start(chunk.payload_offset()))?;
     r.read_exact(&mut buf)?;

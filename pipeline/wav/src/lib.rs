@@ -22,7 +22,7 @@ pub use description::{
     parse_description, remove_description_key, set_description_key, DescriptionLine,
 };
 pub use error::WavError;
-pub use fmt::{Fmt, SampleFormat, FORMAT_EXTENSIBLE, FORMAT_IEEE_FLOAT, FORMAT_PCM};
+pub use fmt::{Fmt, SampleFormat, FORMAT_EXTENSIBLE, FORMAT_IEEE_FLOAT, FORMAT_PCM, MAX_CHANNELS};
 pub use head::{HeadReader, HEAD_BYTES};
 pub use header::{
     read_header, read_payload, Chunk, Container, Header, MAX_CHUNKS, MAX_METADATA_CHUNK,

@@ -93,6 +93,12 @@ fn map_offsets(map: &ChannelMap, source: &Fmt) -> Result<Vec<usize>, WavError> {
     if map.order.is_empty() {
         return Err(WavError::ChannelMap("no output channels".to_string()));
     }
+    if map.order.len() > usize::from(crate::MAX_CHANNELS) {
+        return Err(WavError::TooManyChannels {
+            channels: map.order.len(),
+            limit: crate::MAX_CHANNELS,
+        });
+    }
     let bps = usize::from(source.bytes_per_sample());
     map.order
         .iter()

@@ -7,12 +7,18 @@
 //! mark (Excel writes one) is ignored; other encodings are refused. Blank rows are skipped, and a row
 //! shorter than the header reads its missing cells as empty.
 
+use std::cell::RefCell;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::{StepContext, StepError};
 
 /// The largest CSV file read, in bytes.
 pub const MAX_CSV_BYTES: u64 = 16 * 1024 * 1024;
+/// The most columns a CSV header row may have.
+pub const MAX_CSV_COLUMNS: usize = 1024;
+/// The most cells (data rows times columns) a CSV table may hold.
+pub const MAX_CSV_CELLS: usize = 1 << 20;
 
 /// Why a CSV table could not be read or used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +53,14 @@ pub enum TableError {
         /// File name.
         file: String,
         /// The reason.
+        message: String,
+    },
+    /// The table is over one of the limits ([`MAX_CSV_BYTES`], [`MAX_CSV_COLUMNS`], [`MAX_CSV_CELLS`]).
+    #[error("{file}: {message}")]
+    TooLarge {
+        /// File name.
+        file: String,
+        /// Which limit, and by how much.
         message: String,
     },
     /// A required column is not in the header row.
@@ -91,7 +105,7 @@ pub struct CsvTable {
 pub struct CsvRow {
     file: String,
     row: u64,
-    columns: Vec<String>,
+    columns: Arc<[String]>,
     cells: Vec<String>,
 }
 
@@ -116,9 +130,12 @@ impl CsvTable {
             }
         };
         if meta.len() > MAX_CSV_BYTES {
-            return Err(TableError::Unreadable {
-                path: shown,
-                message: format!("larger than {MAX_CSV_BYTES} bytes"),
+            return Err(TableError::TooLarge {
+                file,
+                message: format!(
+                    "{} bytes, more than the {MAX_CSV_BYTES}-byte CSV size limit",
+                    meta.len()
+                ),
             });
         }
         let bytes = std::fs::read(path).map_err(|e| TableError::Unreadable {
@@ -130,6 +147,15 @@ impl CsvTable {
 
     /// Parse CSV bytes; `file` is the name errors use.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<CsvTable, TableError> {
+        if bytes.len() as u64 > MAX_CSV_BYTES {
+            return Err(TableError::TooLarge {
+                file: file.to_string(),
+                message: format!(
+                    "{} bytes, more than the {MAX_CSV_BYTES}-byte CSV size limit",
+                    bytes.len()
+                ),
+            });
+        }
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -137,20 +163,12 @@ impl CsvTable {
             .from_reader(bytes);
         let mut records = reader.records();
         // csv's own line count skips blank lines; count from the byte offset instead.
-        let line_at = |byte: u64| {
-            let start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-            // A record's position may point at the blank lines csv skipped before it.
-            let skipped = bytes
-                .iter()
-                .skip(start)
-                .take_while(|&&b| b == b'\n' || b == b'\r')
-                .count();
-            1 + bytes
-                .iter()
-                .take(start + skipped)
-                .filter(|&&b| b == b'\n')
-                .count() as u64
-        };
+        let lines = RefCell::new(LineCounter {
+            bytes,
+            at: 0,
+            newlines: 0,
+        });
+        let line_at = |byte: u64| lines.borrow_mut().line_at(byte);
         let syntax = |e: csv::Error| {
             let row = e.position().map(|p| line_at(p.byte())).unwrap_or(0);
             let message = match e.kind() {
@@ -188,6 +206,14 @@ impl CsvTable {
                     message: "a column of the header row has no name".to_string(),
                 });
             }
+            if columns.len() >= MAX_CSV_COLUMNS {
+                return Err(TableError::TooLarge {
+                    file: file.to_string(),
+                    message: format!(
+                        "the header row has more than the {MAX_CSV_COLUMNS}-column limit"
+                    ),
+                });
+            }
             if columns.contains(&name) {
                 return Err(TableError::Header {
                     file: file.to_string(),
@@ -196,6 +222,7 @@ impl CsvTable {
             }
             columns.push(name);
         }
+        let shared: Arc<[String]> = columns.clone().into();
         let mut rows = Vec::new();
         for record in records {
             let record = record.map_err(syntax)?;
@@ -218,13 +245,23 @@ impl CsvTable {
                     ),
                 });
             }
+            if (rows.len() + 1).saturating_mul(columns.len()) > MAX_CSV_CELLS {
+                return Err(TableError::TooLarge {
+                    file: file.to_string(),
+                    message: format!(
+                        "more than {} rows of {} columns, over the {MAX_CSV_CELLS}-cell limit",
+                        rows.len(),
+                        columns.len()
+                    ),
+                });
+            }
             let cells = (0..columns.len())
                 .map(|i| record.get(i).unwrap_or("").trim().to_string())
                 .collect();
             rows.push(CsvRow {
                 file: file.to_string(),
                 row,
-                columns: columns.clone(),
+                columns: Arc::clone(&shared),
                 cells,
             });
         }
@@ -265,6 +302,47 @@ impl CsvTable {
     /// The data rows (blank rows left out), in file order.
     pub fn rows(&self) -> &[CsvRow] {
         &self.rows
+    }
+}
+
+/// 1-based line numbers of byte offsets, counted incrementally (offsets mostly increase).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    /// Offset up to which newlines are counted.
+    at: usize,
+    /// Newlines in `bytes[..at]`.
+    newlines: u64,
+}
+
+impl LineCounter<'_> {
+    /// The line of the first non-blank byte at or after `byte`.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let start = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        // A record's position may point at the blank lines csv skipped before it.
+        let skipped = self
+            .bytes
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .count();
+        let target = start + skipped;
+        if target < self.at {
+            self.at = 0;
+            self.newlines = 0;
+        }
+        let counted = self
+            .bytes
+            .get(self.at..target)
+            .unwrap_or_default()
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.newlines += counted as u64;
+        self.at = target;
+        1 + self.newlines
     }
 }
 
@@ -346,6 +424,54 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn limits_are_named_in_the_errors() {
+        let big = vec![b'a'; MAX_CSV_BYTES as usize + 1];
+        let err = CsvTable::parse("big.csv", &big).unwrap_err();
+        assert!(matches!(err, TableError::TooLarge { .. }), "{err}");
+        assert!(
+            err.to_string().contains("16777216-byte CSV size limit"),
+            "{err}"
+        );
+
+        let header: Vec<String> = (0..=MAX_CSV_COLUMNS).map(|i| format!("c{i}")).collect();
+        let err = CsvTable::parse("wide.csv", header.join(",").as_bytes()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("wide.csv: the header row has more than the 1024-column limit"),
+            "{err}"
+        );
+        let ok = CsvTable::parse("wide.csv", header[..MAX_CSV_COLUMNS].join(",").as_bytes());
+        assert_eq!(ok.unwrap().columns().len(), MAX_CSV_COLUMNS);
+
+        // 1024 columns: 1024 rows fill the cell limit exactly, one more is refused.
+        let mut text = header[..MAX_CSV_COLUMNS].join(",");
+        for _ in 0..MAX_CSV_CELLS / MAX_CSV_COLUMNS {
+            text.push_str("\nx");
+        }
+        let table = CsvTable::parse("tall.csv", text.as_bytes()).unwrap();
+        assert_eq!(table.rows().len(), MAX_CSV_CELLS / MAX_CSV_COLUMNS);
+        text.push_str("\nx");
+        let err = CsvTable::parse("tall.csv", text.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("1048576-cell limit"), "{err}");
+    }
+
+    #[test]
+    fn many_rows_keep_their_line_numbers_and_parse_in_linear_time() {
+        // 400k short rows with blank lines between: a quadratic line count would take minutes.
+        let mut text = String::from("scene,take\n");
+        for i in 0..400_000 {
+            text.push_str(&format!("{i},1\n\n"));
+        }
+        let started = std::time::Instant::now();
+        let table = CsvTable::parse("long.csv", text.as_bytes()).unwrap();
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+        assert_eq!(table.rows().len(), 400_000);
+        assert_eq!(table.rows()[0].row(), 2);
+        assert_eq!(table.rows()[399_999].row(), 2 + 2 * 399_999);
+        assert_eq!(table.rows()[399_999].get("scene"), Some("399999"));
     }
 
     #[test]

@@ -1,0 +1,75 @@
+//! The hard limits of the iXML reader: each refused with an error naming the limit.
+
+use rollcall_ixml::{Ixml, IxmlError, MAX_DEPTH, MAX_ELEMENTS, MAX_PAYLOAD_LEN, MAX_TRACKS};
+
+#[test]
+fn payload_over_the_size_limit_is_refused_before_parsing() {
+    let mut payload = b"<BWFXML>".to_vec();
+    payload.resize(MAX_PAYLOAD_LEN + 1, b'x');
+    let err = Ixml::parse(&payload).expect_err("too large");
+    assert_eq!(
+        err,
+        IxmlError::TooLarge {
+            len: MAX_PAYLOAD_LEN + 1
+        }
+    );
+    assert!(err.to_string().contains("16 MiB limit"), "{err}");
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_refused() {
+    let nested = |levels: usize| {
+        let mut doc = String::from("<BWFXML>");
+        for _ in 1..levels {
+            doc.push_str("<A>");
+        }
+        for _ in 1..levels {
+            doc.push_str("</A>");
+        }
+        doc.push_str("</BWFXML>");
+        doc
+    };
+    assert!(Ixml::parse(nested(MAX_DEPTH).as_bytes()).is_ok());
+    let err = Ixml::parse(nested(MAX_DEPTH + 1).as_bytes()).expect_err("too deep");
+    assert_eq!(err, IxmlError::TooDeep);
+    assert!(err.to_string().contains("64 levels"), "{err}");
+}
+
+#[test]
+fn more_elements_than_the_limit_are_refused() {
+    let doc = |elements: usize| {
+        let mut doc = String::from("<BWFXML>");
+        for _ in 1..elements {
+            doc.push_str("<A/>");
+        }
+        doc.push_str("</BWFXML>");
+        doc
+    };
+    assert!(Ixml::parse(doc(MAX_ELEMENTS).as_bytes()).is_ok());
+    let err = Ixml::parse(doc(MAX_ELEMENTS + 1).as_bytes()).expect_err("too many elements");
+    assert_eq!(err, IxmlError::TooManyElements);
+    assert!(err.to_string().contains("65536 elements"), "{err}");
+}
+
+#[test]
+fn a_track_list_over_the_limit_is_refused_when_read() {
+    let doc = |tracks: usize| {
+        let mut doc = String::from("<BWFXML><TRACK_LIST>");
+        for i in 0..tracks {
+            doc.push_str(&format!(
+                "<TRACK><CHANNEL_INDEX>{}</CHANNEL_INDEX></TRACK>",
+                i + 1
+            ));
+        }
+        doc.push_str("</TRACK_LIST></BWFXML>");
+        doc
+    };
+    let ok = Ixml::parse(doc(MAX_TRACKS).as_bytes()).expect("at the limit");
+    assert_eq!(ok.tracks().len(), MAX_TRACKS);
+    let err = Ixml::parse(doc(MAX_TRACKS + 1).as_bytes()).expect_err("too many tracks");
+    assert_eq!(err, IxmlError::TooManyTracks { count: 1025 });
+    assert!(
+        err.to_string().contains("more than the 1024 limit"),
+        "{err}"
+    );
+}
