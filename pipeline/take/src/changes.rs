@@ -6,6 +6,23 @@ use rollcall_sdk::{DescriptionKey, Edit, Take};
 
 use crate::source::SourceTake;
 
+/// Set a bext field by its recipe name on anything with the bext field names (the description
+/// steps see, and the chunk written); `field` must be one of [`BEXT_FIELDS`].
+macro_rules! set_bext_field {
+    ($bext:expr, $field:expr, $value:expr) => {
+        match $field {
+            "description" => $bext.description = $value.clone(),
+            "originator" => $bext.originator = $value.clone(),
+            "originator_reference" => $bext.originator_reference = $value.clone(),
+            "origination_date" => $bext.origination_date = $value.clone(),
+            "origination_time" => $bext.origination_time = $value.clone(),
+            "time_reference" => $bext.time_reference = $value.parse().unwrap_or(0),
+            _ => $bext.coding_history = $value.clone(),
+        }
+    };
+}
+pub(crate) use set_bext_field;
+
 /// The bext fields a step may set.
 pub const BEXT_FIELDS: [&str; 7] = [
     "description",
@@ -106,15 +123,7 @@ impl Changes {
                     return Err(format!("bext {field} must be ASCII: `{value}`"));
                 }
                 if let Some(bext) = take.bext.as_mut() {
-                    match field.as_str() {
-                        "description" => bext.description = value.clone(),
-                        "originator" => bext.originator = value.clone(),
-                        "originator_reference" => bext.originator_reference = value.clone(),
-                        "origination_date" => bext.origination_date = value.clone(),
-                        "origination_time" => bext.origination_time = value.clone(),
-                        "time_reference" => bext.time_reference = value.parse().unwrap_or(0),
-                        _ => bext.coding_history = value.clone(),
-                    }
+                    set_bext_field!(bext, field.as_str(), value);
                 }
                 self.bext.insert(field, value);
             }

@@ -250,15 +250,7 @@ pub fn render(
         Some(original) => {
             let mut bext = original.clone();
             for (field, value) in &changes.bext {
-                match field.as_str() {
-                    "description" => bext.description = value.clone(),
-                    "originator" => bext.originator = value.clone(),
-                    "originator_reference" => bext.originator_reference = value.clone(),
-                    "origination_date" => bext.origination_date = value.clone(),
-                    "origination_time" => bext.origination_time = value.clone(),
-                    "time_reference" => bext.time_reference = value.parse().unwrap_or(0),
-                    _ => bext.coding_history = value.clone(),
-                }
+                crate::changes::set_bext_field!(bext, field.as_str(), value);
             }
             let lines = parse_description(&bext.description);
             let prefix = lines.first().map(|l| l.prefix.clone()).unwrap_or_default();
