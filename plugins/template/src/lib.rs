@@ -8,6 +8,7 @@
 //!
 //! A working starting point for studio plugins: copy this folder, rename it, change the step.
 
+use rollcall_sdk::template::Template;
 use rollcall_sdk::{Edit, Step, StepContext, StepError, Take};
 use serde::Deserialize;
 
@@ -33,94 +34,33 @@ enum Missing {
     Empty,
 }
 
-/// One piece of a parsed note template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    /// Literal text.
-    Text(String),
-    /// A `{token}`.
-    Token(String),
-}
-
 /// The `template` step: sets iXML `NOTE` from a template of take tokens.
 #[derive(Debug)]
 pub struct TemplateStep {
-    pieces: Vec<Piece>,
+    note: Template,
     missing: Missing,
-}
-
-/// Split a template into text and `{token}` pieces; `{{` and `}}` are literal braces.
-fn parse_template(template: &str) -> Result<Vec<Piece>, String> {
-    let mut pieces = Vec::new();
-    let mut text = String::new();
-    let mut chars = template.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                text.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                text.push('}');
-            }
-            '{' => {
-                let mut name = String::new();
-                loop {
-                    match chars.next() {
-                        Some('}') => break,
-                        Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '-' => {
-                            name.push(c)
-                        }
-                        Some(c) => return Err(format!("unexpected `{c}` in token `{{{name}`")),
-                        None => return Err(format!("unclosed token `{{{name}`")),
-                    }
-                }
-                if name.is_empty() {
-                    return Err("empty token `{}`".to_string());
-                }
-                if !text.is_empty() {
-                    pieces.push(Piece::Text(std::mem::take(&mut text)));
-                }
-                pieces.push(Piece::Token(name));
-            }
-            '}' => return Err("unmatched `}` (write `}}` for a literal brace)".to_string()),
-            c => text.push(c),
-        }
-    }
-    if !text.is_empty() {
-        pieces.push(Piece::Text(text));
-    }
-    Ok(pieces)
 }
 
 impl Step for TemplateStep {
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: TemplateConfig = context.config()?;
-        let pieces = parse_template(&config.note).map_err(|e| StepError::at_key("note", e))?;
+        // The SDK's template syntax: `{token}`, `{take:03}`, `{{`/`}}` for literal braces.
+        let note =
+            Template::parse(&config.note).map_err(|e| StepError::at_key("note", e.message))?;
         Ok(TemplateStep {
-            pieces,
+            note,
             missing: config.missing,
         })
     }
 
     fn apply(&self, take: &Take) -> Result<Vec<Edit>, StepError> {
-        let mut note = String::new();
-        for piece in &self.pieces {
-            match piece {
-                Piece::Text(text) => note.push_str(text),
-                Piece::Token(name) => match take.token(name) {
-                    Some(value) => note.push_str(&value),
-                    None if self.missing == Missing::Empty => {}
-                    None => {
-                        return Err(StepError::at_key(
-                            "note",
-                            format!("{}: no value for token `{{{name}}}`", take.source_name),
-                        ))
-                    }
-                },
-            }
+        let note = match self.missing {
+            Missing::Fail => self.note.render(take),
+            Missing::Empty => self.note.render_with(take, |name| {
+                take.token(name).or_else(|| Some(String::new()))
+            }),
         }
+        .map_err(|e| StepError::at_key("note", format!("{}: {}", take.source_name, e.message)))?;
         if take.ixml("NOTE") == Some(note.as_str()) {
             return Ok(Vec::new());
         }
@@ -218,10 +158,15 @@ mod tests {
     }
 
     #[test]
-    fn literal_braces() {
+    fn literal_braces_and_padding() {
+        let step = TemplateStep::new(&context(r#"note = "{{x}} {scene}-{take:03}""#));
+        let edits = step.and_then(|s| s.apply(&take("12A", "3")));
         assert_eq!(
-            parse_template("{{x}} {a}"),
-            Ok(vec![Piece::Text("{x} ".into()), Piece::Token("a".into())])
+            edits,
+            Ok(vec![Edit::SetIxml {
+                path: "NOTE".into(),
+                value: "{x} 12A-003".into()
+            }])
         );
     }
 }
