@@ -64,7 +64,7 @@ fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError>
     Ok(Recipe::load(path, overrides, &env)?)
 }
 
-/// A step-independent string that identifies what the recipe's steps do.
+/// What the recipe's steps do (plugins and tables, not comments), so derived values are deterministic.
 fn derivation(recipe: &Recipe) -> String {
     recipe
         .steps
