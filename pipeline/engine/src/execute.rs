@@ -138,14 +138,16 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
     };
     let done = std::sync::atomic::AtomicUsize::new(0);
     let count = plan.files.len();
+    let batches = batches(&plan.files);
     let deliver_all = || {
-        plan.files
+        batches
             .par_iter()
-            .map(|file| {
-                let outcome = deliver(file, &plan.derivation, options, &bar);
-                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            .flat_map_iter(|batch| {
+                let outcomes = deliver_batch(batch, &plan.derivation, options, &bar);
+                let finished =
+                    done.fetch_add(batch.len(), std::sync::atomic::Ordering::Relaxed) + batch.len();
                 bar.set_message(format!("{finished}/{count} files"));
-                outcome
+                outcomes
             })
             .collect::<Vec<_>>()
     };
@@ -181,41 +183,99 @@ fn sync_folders(outcomes: &[FileOutcome]) {
     });
 }
 
-fn deliver(
-    file: &PlannedFile,
+/// Deliver a batch of files: write them all under temp names, then sync, rename and verify each. The
+/// first sync of a batch flushes the data of the whole batch (the file system commits it together),
+/// so small files do not pay one flush each; nothing is renamed before it is synced.
+fn deliver_batch(
+    batch: &[PlannedFile],
     derivation: &str,
     options: &ExecuteOptions,
     bar: &ProgressBar,
-) -> FileOutcome {
-    let mut outcome = FileOutcome {
-        source: file.source.clone(),
-        destination: Some(file.destination.clone()),
-        status: FileStatus::Delivered,
-        reason: None,
-        checksum: None,
-        warnings: file.warnings.clone(),
-    };
-    if let Some(checksum) = &file.already_delivered {
-        outcome.status = FileStatus::AlreadyDelivered;
-        outcome.checksum = Some(checksum.clone());
-        return outcome;
-    }
-    match write_one(file, derivation, options, bar) {
-        Ok(checksum) => outcome.checksum = Some(checksum),
-        Err(reason) => {
-            outcome.status = FileStatus::Failed;
-            outcome.reason = Some(reason);
-        }
-    }
-    outcome
+) -> Vec<FileOutcome> {
+    let written: Vec<Option<Result<WrittenTemp, String>>> = batch
+        .iter()
+        .map(|file| {
+            file.already_delivered
+                .is_none()
+                .then(|| write_temp(file, derivation, options, bar))
+        })
+        .collect();
+    batch
+        .iter()
+        .zip(written)
+        .map(|(file, written)| {
+            let mut outcome = FileOutcome {
+                source: file.source.clone(),
+                destination: Some(file.destination.clone()),
+                status: FileStatus::Delivered,
+                reason: None,
+                checksum: None,
+                warnings: file.warnings.clone(),
+            };
+            let result = match written {
+                None => {
+                    outcome.status = FileStatus::AlreadyDelivered;
+                    outcome.checksum = file.already_delivered.clone();
+                    return outcome;
+                }
+                Some(written) => written.and_then(|w| finish_temp(file, w, options)),
+            };
+            match result {
+                Ok(checksum) => outcome.checksum = Some(checksum),
+                Err(reason) => {
+                    outcome.status = FileStatus::Failed;
+                    outcome.reason = Some(reason);
+                }
+            }
+            outcome
+        })
+        .collect()
 }
 
-fn write_one(
+/// Consecutive planned files written together: up to [`BATCH_FILES`] files of at most
+/// [`BATCH_FILE_BYTES`] each, or one larger file alone.
+fn batches(files: &[PlannedFile]) -> Vec<&[PlannedFile]> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    while start < files.len() {
+        let mut end = start + 1;
+        let small = |f: &PlannedFile| f.source_len <= BATCH_FILE_BYTES;
+        if files.get(start).is_some_and(small) {
+            while end < files.len()
+                && end - start < BATCH_FILES
+                && files.get(end).is_some_and(small)
+            {
+                end += 1;
+            }
+        }
+        if let Some(batch) = files.get(start..end) {
+            batches.push(batch);
+        }
+        start = end;
+    }
+    batches
+}
+
+/// Files of at most this size are written in batches.
+const BATCH_FILE_BYTES: u64 = 4 << 20;
+
+/// Most files in one batch (each holds an open temp file until the batch is synced).
+const BATCH_FILES: usize = 32;
+
+/// A file written under its temp name in its final folder, not yet synced or renamed.
+struct WrittenTemp {
+    temp: tempfile::NamedTempFile,
+    /// The per-channel digests the output must have (the source's, permuted).
+    expected: Vec<u128>,
+}
+
+/// Write one file under a temp name in its final folder (not yet synced).
+fn write_temp(
     file: &PlannedFile,
     derivation: &str,
     options: &ExecuteOptions,
     bar: &ProgressBar,
-) -> Result<String, String> {
+) -> Result<WrittenTemp, String> {
     let destination = &file.destination;
     let folder = destination
         .parent()
@@ -235,43 +295,24 @@ fn write_one(
         .suffix(TEMP_SUFFIX)
         .tempfile_in(folder)
         .map_err(|e| format!("creating a temp file in {}: {e}", folder.display()))?;
-    let report = {
-        // `write_file` buffers small writes itself and writes the audio in whole blocks.
-        let mut writer = ProgressWriter {
-            inner: temp.as_file(),
-            bar,
-        };
-        let report = write_file(
-            &mut source,
-            &take.header,
-            &rendered.layout,
-            rendered.map.as_ref(),
-            &mut writer,
-            &options.write,
-        )
-        .map_err(|e| format!("writing {}: {e}", destination.display()))?;
-        writer
-            .flush()
-            .map_err(|e| format!("writing {}: {e}", destination.display()))?;
-        report
+    // `write_file` buffers small writes itself and writes the audio in whole blocks.
+    let mut writer = ProgressWriter {
+        inner: temp.as_file(),
+        bar,
     };
-    // The contents and the length must be on disk before the rename (a crash never leaves a half
-    // file under its final name); `sync_data` skips only timestamps, which no reader depends on.
-    temp.as_file()
-        .sync_data()
-        .map_err(|e| format!("syncing {}: {e}", destination.display()))?;
-    temp.persist_noclobber(destination).map_err(|e| {
-        if e.error.kind() == io::ErrorKind::AlreadyExists {
-            format!(
-                "{} appeared during the run; it was not replaced",
-                destination.display()
-            )
-        } else {
-            format!("renaming into {}: {}", destination.display(), e.error)
-        }
-    })?;
-
-    let expected: Vec<u128> = match &rendered.map {
+    let report = write_file(
+        &mut source,
+        &take.header,
+        &rendered.layout,
+        rendered.map.as_ref(),
+        &mut writer,
+        &options.write,
+    )
+    .map_err(|e| format!("writing {}: {e}", destination.display()))?;
+    writer
+        .flush()
+        .map_err(|e| format!("writing {}: {e}", destination.display()))?;
+    let expected = match &rendered.map {
         Some(map) => map
             .order
             .iter()
@@ -284,16 +325,45 @@ fn write_one(
                     .unwrap_or_default()
             })
             .collect(),
-        None => report.source_audio.channels.clone(),
+        None => report.source_audio.channels,
     };
+    Ok(WrittenTemp { temp, expected })
+}
+
+/// Sync a written temp file, rename it into place without replacing anything, and verify it.
+fn finish_temp(
+    file: &PlannedFile,
+    written: WrittenTemp,
+    options: &ExecuteOptions,
+) -> Result<String, String> {
+    let destination = &file.destination;
+    // The contents and the length must be on disk before the rename (a crash never leaves a half
+    // file under its final name); `sync_data` skips only timestamps, which no reader depends on.
+    written
+        .temp
+        .as_file()
+        .sync_data()
+        .map_err(|e| format!("syncing {}: {e}", destination.display()))?;
+    written.temp.persist_noclobber(destination).map_err(|e| {
+        if e.error.kind() == io::ErrorKind::AlreadyExists {
+            format!(
+                "{} appeared during the run; it was not replaced",
+                destination.display()
+            )
+        } else {
+            format!("renaming into {}: {}", destination.display(), e.error)
+        }
+    })?;
     if options.verify {
-        let verified = verify(destination, &expected);
+        let verified = verify(destination, &written.expected);
         if let Err(reason) = verified {
             let _ = fs::remove_file(destination);
             return Err(format!("verification failed, output removed: {reason}"));
         }
     }
-    Ok(checksum(&AudioDigest { channels: expected }))
+    Ok(checksum(&AudioDigest {
+        channels: written.expected,
+    }))
 }
 
 /// Read the delivered file back and compare each channel's audio digest with the expected one.
