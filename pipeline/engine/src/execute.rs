@@ -312,21 +312,8 @@ fn write_temp(
     writer
         .flush()
         .map_err(|e| format!("writing {}: {e}", destination.display()))?;
-    let expected = match &rendered.map {
-        Some(map) => map
-            .order
-            .iter()
-            .map(|&c| {
-                report
-                    .source_audio
-                    .channels
-                    .get(usize::from(c))
-                    .copied()
-                    .unwrap_or_default()
-            })
-            .collect(),
-        None => report.source_audio.channels,
-    };
+    // The writer reports each output channel's digest as its source channel's (permuted as planned).
+    let expected = report.output_audio.channels;
     Ok(WrittenTemp { temp, expected })
 }
 
