@@ -5,7 +5,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{corpus, corpus_files, describe, repo, rollcall};
+use crate::support::{
+    corpus, corpus_files, describe, external, not_run, python_module, repo, rollcall,
+};
 
 fn inspect_json(files: &[std::path::PathBuf]) -> (Option<i32>, Vec<Value>) {
     let output = rollcall()
@@ -88,21 +90,15 @@ fn inspect_reads_sound_devices_metadata_and_timecode() {
 
 /// What wavinfo reads (scene, take, tape, track names), by path.
 fn wavinfo_view(files: &[std::path::PathBuf]) -> Option<HashMap<String, Value>> {
-    let script = repo().join("tests/integration/wavinfo_dump.py");
-    let output = Command::new("python3")
-        .arg(script)
-        .args(files)
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        if std::env::var_os("CI").is_some() {
-            panic!("wavinfo must be installed in CI (.ci/run installs it): {stderr}");
-        }
-        eprintln!("SKIPPED: wavinfo is not installed here ({stderr}); `pip install wavinfo`");
+    if !python_module("wavinfo") {
+        not_run("wavinfo", "`pip install wavinfo`");
         return None;
     }
-    let parsed: Vec<Value> = serde_json::from_slice(&output.stdout).ok()?;
+    let script = repo().join("tests/integration/wavinfo_dump.py");
+    let mut command = Command::new("python3");
+    command.arg(script).args(files);
+    let output = external(command, "wavinfo", "`pip install wavinfo`")?;
+    let parsed: Vec<Value> = serde_json::from_slice(&output.stdout).expect("wavinfo JSON");
     Some(
         parsed
             .into_iter()

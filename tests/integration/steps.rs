@@ -11,7 +11,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 use crate::support::{
-    corpus, data_of, describe, raw_chunks, repo, run_recipe, temp_dir, tree, RawChunk,
+    corpus, data_of, describe, external, not_run, python_module, raw_chunks, repo, run_recipe,
+    temp_dir, tree, RawChunk,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -913,26 +914,6 @@ fn copy_and_verify_delivers_the_rolls_byte_identical_in_their_folders() {
 // ---------------------------------------------------------------------------------------------
 // Readers other than ours: wavinfo (PyPI) and ffprobe (Debian ffmpeg).
 
-/// Runs an external reader; `None` (SKIPPED) when it is missing locally, a failure in CI.
-fn external(mut command: Command, tool: &str, hint: &str) -> Option<Output> {
-    let result = command.output();
-    let missing = match &result {
-        Err(e) => Some(e.to_string()),
-        Ok(o) if !o.status.success() => Some(String::from_utf8_lossy(&o.stderr).into_owned()),
-        Ok(_) => None,
-    };
-    match missing {
-        None => result.ok(),
-        Some(why) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("{tool} must work in CI ({hint}): {why}");
-            }
-            eprintln!("SKIPPED: {tool} is not usable here ({why}); {hint}");
-            None
-        }
-    }
-}
-
 #[test]
 fn the_delivered_series_tree_reads_back_in_wavinfo_and_ffprobe() {
     let work = temp_dir();
@@ -969,7 +950,13 @@ fn the_delivered_series_tree_reads_back_in_wavinfo_and_ffprobe() {
     wavinfo
         .arg(repo().join("tests/integration/wavinfo_dump.py"))
         .args(&files);
-    if let Some(output) = external(wavinfo, "wavinfo", "`pip install wavinfo`") {
+    let wavinfo_output = if python_module("wavinfo") {
+        external(wavinfo, "wavinfo", "`pip install wavinfo`")
+    } else {
+        not_run("wavinfo", "`pip install wavinfo`");
+        None
+    };
+    if let Some(output) = wavinfo_output {
         let parsed: Vec<Value> = serde_json::from_slice(&output.stdout).expect("wavinfo JSON");
         assert_eq!(parsed.len(), files.len());
         for (entry, (relative, _, scene, take, tape)) in parsed.iter().zip(SERIES_SOURCES) {

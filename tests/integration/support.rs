@@ -229,3 +229,45 @@ pub fn report_text(out: &Path) -> String {
     );
     std::fs::read_to_string(out.join(&reports[0])).expect("report readable")
 }
+
+/// Runs an outside reader (sox, sndfile-info, ffprobe, wavinfo, chromium, ...) the tests check against.
+///
+/// A tool that is not installed is `None` with a visible `NOT RUN` line on the terminal (written past
+/// the test harness's capture), or a test failure when `CI` is set, since `.ci/run` installs every
+/// tool. A tool that runs but rejects what we wrote (non-zero exit) always fails the test.
+pub fn external(mut command: Command, tool: &str, hint: &str) -> Option<Output> {
+    match command.output() {
+        Ok(output) => {
+            assert!(
+                output.status.success(),
+                "{tool} rejected rollcall's output ({}): {}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            Some(output)
+        }
+        Err(why) => {
+            not_run(tool, &format!("{why}; {hint}"));
+            None
+        }
+    }
+}
+
+/// Says visibly that a check did not run because `tool` is missing; fails instead when `CI` is set.
+pub fn not_run(tool: &str, why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{tool} must be installed in CI: {why}");
+    }
+    use std::io::Write;
+    // Straight to the terminal: the test harness captures only the print macros.
+    let _ = writeln!(std::io::stderr(), "NOT RUN: {tool} is missing ({why})");
+}
+
+/// Whether `python3` can import a module (an outside reader installed from PyPI).
+pub fn python_module(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}

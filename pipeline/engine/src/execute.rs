@@ -10,6 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use rollcall_wav::{digest_audio, read_header, write_file, AudioDigest, WriteOptions};
 
+use rollcall_findings::Finding;
+
 use crate::plan::{Plan, PlannedFile};
 
 /// Suffix of the temp files a run writes before renaming them into place.
@@ -45,8 +47,12 @@ impl Default for ExecuteOptions {
 pub enum FileStatus {
     /// Written and verified.
     Delivered,
+    /// An unfinalized take whose audio was recovered from the bytes on disk, written and verified.
+    Recovered,
     /// The destination already held exactly this output; left alone.
     AlreadyDelivered,
+    /// Not delivered because of an `error` finding (or a collision with another take).
+    Withheld,
     /// Could not be read, a step failed, or it could not be written.
     Failed,
 }
@@ -56,7 +62,9 @@ impl FileStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             FileStatus::Delivered => "delivered",
+            FileStatus::Recovered => "recovered",
             FileStatus::AlreadyDelivered => "already-delivered",
+            FileStatus::Withheld => "withheld",
             FileStatus::Failed => "failed",
         }
     }
@@ -77,6 +85,19 @@ pub struct FileOutcome {
     pub checksum: Option<String>,
     /// Warnings from the steps and the engine.
     pub warnings: Vec<String>,
+    /// Findings of the checks, QC and report reconciliation about this file.
+    pub findings: Vec<Finding>,
+    /// Hashes of the whole delivered file's bytes as written (for the delivery manifest).
+    pub content_hash: Option<ContentHash>,
+}
+
+/// Hashes of a delivered file's bytes, as lowercase hex (the forms ASC MHL uses).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ContentHash {
+    /// XXH3-128 of the whole file (ASC MHL `xxh128`).
+    pub xxh128: String,
+    /// MD5 of the whole file, when the recipe asks for it.
+    pub md5: Option<String>,
 }
 
 /// The results of a run.
@@ -84,6 +105,8 @@ pub struct FileOutcome {
 pub struct RunSummary {
     /// One outcome per input file: skipped inputs first, then planned files.
     pub files: Vec<FileOutcome>,
+    /// Findings about rolls or the whole batch (not about one file).
+    pub findings: Vec<Finding>,
 }
 
 impl RunSummary {
@@ -91,7 +114,7 @@ impl RunSummary {
     pub fn failed(&self) -> usize {
         self.files
             .iter()
-            .filter(|f| f.status == FileStatus::Failed)
+            .filter(|f| matches!(f.status, FileStatus::Failed | FileStatus::Withheld))
             .count()
     }
 }
@@ -116,6 +139,8 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
             reason: Some(skipped.reason.clone()),
             checksum: None,
             warnings: Vec::new(),
+            findings: Vec::new(),
+            content_hash: None,
         });
     }
     remove_leftover_temp_files(plan);
@@ -211,6 +236,8 @@ fn deliver_batch(
                 reason: None,
                 checksum: None,
                 warnings: file.warnings.clone(),
+                findings: Vec::new(),
+                content_hash: None,
             };
             let result = match written {
                 None => {
