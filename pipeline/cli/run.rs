@@ -127,7 +127,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     };
     // A real run holds the output root's lock from planning to the report: two runs never write
     // into one tree at once.
-    let lock = if args.dry_run {
+    let _lock = if args.dry_run {
         None
     } else {
         match lock_output(&out_root) {
@@ -165,7 +165,6 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             ..ExecuteOptions::default()
         },
     );
-    drop(lock);
     let report = write_report(&out_root, &summary)
         .with_context(|| format!("writing the report into {}", out_root.display()));
     for file in &summary.files {
