@@ -4,5 +4,6 @@ mod engine;
 mod faults;
 mod inspect;
 mod plugins;
+mod real_takes;
 mod steps;
 mod support;
