@@ -511,7 +511,6 @@ fn write_temp(file: &PlannedFile, context: &DeliveryContext<'_>) -> Result<Writt
         .into());
     }
     let (xxh128, len) = (writer.xxh128(), writer.bytes_written());
-    drop(writer);
     Ok(WrittenTemp {
         temp,
         xxh128,
