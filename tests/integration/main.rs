@@ -3,6 +3,7 @@
 
 mod engine;
 mod faults;
+mod hardening;
 mod inspect;
 mod plugins;
 mod real_takes;
