@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rollcall_engine::{
-    build_steps, execute, lock_output, plan, write_report, BuiltStep, EngineError, ExecuteOptions,
-    FileStatus, Plan, PlanOptions,
+    build_steps, execute, lock_output, plan, start_watchdog, write_report, BuiltStep, EngineError,
+    ExecuteOptions, FileStatus, Plan, PlanOptions, LOCK_FILE,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -47,6 +47,10 @@ pub struct RunArgs {
     /// Do not read each output back to verify its audio.
     #[arg(long)]
     no_verify: bool,
+    /// Seconds a plugin may spend on one take before the run stops, naming it (plugins run inside
+    /// rollcall and cannot be stopped one by one).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    plugin_timeout: u64,
 }
 
 /// Arguments of `rollcall check`.
@@ -173,6 +177,18 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             }
         }
     };
+    let lock_path = (!args.dry_run).then(|| out_root.join(LOCK_FILE));
+    start_watchdog(
+        std::time::Duration::from_secs(args.plugin_timeout.max(1)),
+        Box::new(move |sentence| {
+            eprintln!("rollcall: {sentence}");
+            if let Some(lock) = &lock_path {
+                let _ = std::fs::remove_file(lock);
+            }
+            crate::finished();
+            std::process::exit(2);
+        }),
+    );
     let plan = match plan(&walk, &steps, &options) {
         Ok(plan) => plan,
         Err(e) => {
