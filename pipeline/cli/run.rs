@@ -223,6 +223,8 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             let word = match file.status {
                 FileStatus::Recovered => "recovered",
                 FileStatus::Withheld => "withheld",
+                FileStatus::Mirror if args.quiet => continue,
+                FileStatus::Mirror => "mirror",
                 FileStatus::Interrupted => continue,
                 _ => "failed",
             };
