@@ -8,12 +8,17 @@
 mod execute;
 mod plan;
 mod report;
+mod soundreports;
 mod steps;
 
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
+pub use soundreports::{
+    attach_findings, mixer_reports, reconcile_batch, write_sound_reports, SoundReportOptions,
+    REPORTS_FOLDER,
+};
 pub use steps::{build_steps, BuiltStep};
 
 /// A problem that makes the whole run invalid (exit code 2): nothing is written.

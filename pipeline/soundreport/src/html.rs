@@ -53,6 +53,8 @@ pub struct PageTake {
     pub note: String,
     /// Findings about this take.
     pub findings: Vec<Finding>,
+    /// Warnings of the steps and the engine about this take (a mis-slate the report fixed).
+    pub warnings: Vec<String>,
 }
 
 /// The page of one delivered roll.
@@ -341,7 +343,16 @@ pub fn render_roll_page(roll: &RollPage) -> String {
                             @if let Some(envelope) = &take.envelope { (waveform(envelope)) }
                         }
                         td.notes { (value(&take.note)) }
-                        td.findings { (findings_list(&take.findings)) }
+                        td.findings {
+                            (findings_list(&take.findings))
+                            @if !take.warnings.is_empty() {
+                                ul.findings {
+                                    @for warning in &take.warnings {
+                                        li.warning { b { "warning" } " " (value(warning)) }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }

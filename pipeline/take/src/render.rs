@@ -517,7 +517,12 @@ fn mirror_ixml_lines(
                 .saturating_sub(without.len() + line_cost)
                 .min(BEXT_NOTE_CHARS);
             if ascii.chars().count() > room {
-                ascii = ascii.chars().take(room).collect::<String>().trim_end().to_string();
+                ascii = ascii
+                    .chars()
+                    .take(room)
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string();
                 warnings.push(format!(
                     "the note is longer than the bext description can carry; its NOTE line has the first {} characters (iXML has it in full)",
                     ascii.chars().count()

@@ -345,7 +345,10 @@ fn note_and_circled_set_in_ixml_are_mirrored_in_bext() {
     assert_eq!(value("CIRCLED"), Some(("s".into(), "TRUE".into())));
     assert_eq!(value("SCENE"), Some(("s".into(), "A101".into())));
     let ixml = Ixml::parse(&chunk(&out, b"iXML")).expect("iXML");
-    assert_eq!(ixml.get("NOTE").as_deref(), Some("Tail slate, plane at the end. ZOË"));
+    assert_eq!(
+        ixml.get("NOTE").as_deref(),
+        Some("Tail slate, plane at the end. ZOË")
+    );
     assert_eq!(ixml.get("CIRCLED").as_deref(), Some("TRUE"));
 
     let long = "x".repeat(300);
