@@ -170,7 +170,7 @@ impl TakeFacts {
                 .as_ref()
                 .and_then(|t| wave_agent_frame_rate(&t.rate, drop_frame)),
             date: bext
-                .map(|b| b.origination_date.trim().to_string())
+                .map(|b| iso_date(&b.origination_date))
                 .filter(|d| !d.is_empty()),
             recorder: bext
                 .map(|b| b.originator.trim().to_string())
@@ -182,6 +182,14 @@ impl TakeFacts {
                 .collect(),
         }
     }
+}
+
+/// A bext origination date as `yyyy-mm-dd` (Metacorder writes `2019:01:01`, others `2019/01/01`).
+fn iso_date(date: &str) -> String {
+    date.trim()
+        .chars()
+        .map(|c| if c == ':' || c == '/' { '-' } else { c })
+        .collect()
 }
 
 /// A timecode rate as Wave Agent writes it: `24000/1001` non-drop is `23.97 ND`, `25/1` is `25 ND`,

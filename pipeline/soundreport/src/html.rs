@@ -185,6 +185,9 @@ fn value(text: &str) -> Markup {
 
 /// A small horizontal peak meter: -60 dBFS empty, 0 dBFS full; green, amber above -12, red above -1.
 fn meter(peak: Option<f64>, silent: bool) -> Markup {
+    if peak.is_none() && !silent {
+        return html! {};
+    }
     const WIDTH: f64 = 46.0;
     let fraction = peak.map_or(0.0, |p| ((p + 60.0) / 60.0).clamp(0.0, 1.0));
     let colour = match peak {
@@ -192,18 +195,24 @@ fn meter(peak: Option<f64>, silent: bool) -> Markup {
         Some(p) if p > -12.0 => "#e0a020",
         _ => "#3a9a4a",
     };
-    let label = match (peak, silent) {
-        (_, true) => "silent".to_string(),
-        (Some(p), false) => format!("{p:.1}"),
-        (None, false) => String::new(),
+    let label = match peak {
+        Some(p) => format!("peak {p:.1} dBFS"),
+        None => "silent".to_string(),
     };
     html! {
-        svg.meter width="46" height="7" viewBox="0 0 46 7" role="img" aria-label=(format!("peak {label}")) {
+        svg.meter width="46" height="7" viewBox="0 0 46 7" role="img" aria-label=(label) {
             rect x="0" y="0" width="46" height="7" fill="#e6e6e6" {}
             rect x="0" y="0" width=(format!("{:.1}", fraction * WIDTH)) height="7" fill=(colour) {}
             line x1=(format!("{:.1}", 48.0 / 60.0 * WIDTH)) y1="0" x2=(format!("{:.1}", 48.0 / 60.0 * WIDTH)) y2="7" stroke="#fff" stroke-width="0.8" {}
         }
-        @if !label.is_empty() { span.db { (label) } }
+    }
+}
+
+/// The peak in figures beside the meter: `-12.3`, `silent`, or nothing when not measured.
+fn peak_label(peak: Option<f64>, silent: bool) -> Markup {
+    html! {
+        @if silent { span.db.warning { "silent" } }
+        @else if let Some(p) = peak { span.db { (format!("{p:.1}")) } }
     }
 }
 
@@ -270,6 +279,12 @@ fn page(title: &str, body: Markup) -> String {
 
 /// The page of one roll: header facts, then one row per take.
 pub fn render_roll_page(roll: &RollPage) -> String {
+    let waveforms = roll.takes.iter().any(|t| t.envelope.is_some());
+    let peaks = roll
+        .takes
+        .iter()
+        .flat_map(|t| &t.tracks)
+        .any(|t| t.peak_dbfs.is_some() || t.silent);
     let circled = roll.takes.iter().filter(|t| t.circled).count();
     let facts: Vec<(&str, String)> = [
         ("Show", roll.show.clone().unwrap_or_default()),
@@ -309,7 +324,9 @@ pub fn render_roll_page(roll: &RollPage) -> String {
             thead {
                 tr {
                     th { "File" } th { "Scene" } th { "Take" } th { "Start TC" } th { "Length" }
-                    th { "Tracks (peak dBFS)" } th { "Waveform" } th { "Notes" } th { "Findings" }
+                    th { @if peaks { "Tracks (peak dBFS)" } @else { "Tracks" } }
+                    @if waveforms { th { "Waveform" } }
+                    th { "Notes" } th { "Findings" }
                 }
             }
             tbody {
@@ -333,14 +350,17 @@ pub fn render_roll_page(roll: &RollPage) -> String {
                                 @for (n, track) in take.tracks.iter().enumerate() {
                                     li.track {
                                         span.n { (n + 1) }
-                                        span.name { (value(&track.name)) }
                                         (meter(track.peak_dbfs, track.silent))
+                                        span.name { (value(&track.name)) }
+                                        (peak_label(track.peak_dbfs, track.silent))
                                     }
                                 }
                             }
                         }
-                        td.wave {
-                            @if let Some(envelope) = &take.envelope { (waveform(envelope)) }
+                        @if waveforms {
+                            td.wave {
+                                @if let Some(envelope) = &take.envelope { (waveform(envelope)) }
+                            }
                         }
                         td.notes { (value(&take.note)) }
                         td.findings {
