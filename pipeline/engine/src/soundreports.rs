@@ -7,7 +7,7 @@
 //! editorial receives.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,8 @@ use rollcall_soundreport::{
 };
 use rollcall_take::SourceTake;
 
-use crate::execute::{FileOutcome, FileStatus, RunSummary, TEMP_SUFFIX};
+use crate::execute::{FileOutcome, FileStatus, RunSummary};
+use crate::output::{temp_owner_tag, CreatedFolders, TEMP_SUFFIX};
 use crate::plan::Plan;
 
 /// The folder under the output root that holds the sound reports.
@@ -270,8 +271,11 @@ pub fn write_sound_reports(
         .mixer_reports
         .iter()
         .find_map(|r| r.header.get("Sound Mixer").map(str::to_string));
-    let folder = out_root.join(REPORTS_FOLDER);
-    fs::create_dir_all(&folder)?;
+    fs::create_dir_all(out_root)?;
+    let created = CreatedFolders::default();
+    let folder = created
+        .create(out_root, REPORTS_FOLDER)
+        .map_err(io::Error::other)?;
     let mut written = Vec::new();
     let mut index = IndexPage {
         show: show.clone(),
@@ -337,9 +341,9 @@ pub fn write_sound_reports(
         "index.html",
         render_index_page(&index).as_bytes(),
     )?);
-    if let Ok(dir) = File::open(&folder) {
-        dir.sync_all()?;
-    }
+    created
+        .sync(out_root, &std::iter::once(folder).collect())
+        .map_err(io::Error::other)?;
     Ok(written)
 }
 
@@ -521,19 +525,11 @@ fn audio_figures(_outcome: &FileOutcome) -> (Vec<(Option<f64>, bool)>, Option<En
     (Vec::new(), None)
 }
 
-/// Writes `bytes` to `folder/name` through a temp file in the same folder (created with the mode a
-/// new file gets, `0666 & ~umask`), synced, then renamed over any earlier report.
+/// Writes `bytes` to `folder/name` through a temp file in the same folder (named for this host and
+/// process, created with the mode a new file gets, `0666 & ~umask`), synced, then renamed over any
+/// earlier report.
 fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
-    let host = std::env::var("HOSTNAME").unwrap_or_default();
-    let host: String = host
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(32)
-        .collect();
-    let temp = folder.join(format!(
-        ".{name}.{host}.{}{TEMP_SUFFIX}",
-        std::process::id()
-    ));
+    let temp = folder.join(format!(".{name}{}report{TEMP_SUFFIX}", temp_owner_tag()));
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
