@@ -128,7 +128,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     };
     // A real run holds the output root's lock from planning to the report: two runs never write
     // into one tree at once.
-    let lock = if args.dry_run {
+    let _lock = if args.dry_run {
         None
     } else {
         match lock_output(&out_root) {
@@ -187,8 +187,6 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         },
     )
     .with_context(|| format!("writing the sound reports into {}", out_root.display()));
-    // The output lock covers `reports/` too (its index and roll pages are rewritten).
-    drop(lock);
     if !args.quiet {
         for finding in summary
             .findings

@@ -4,6 +4,7 @@ mod engine;
 mod faults;
 mod inspect;
 mod plugins;
+mod real_takes;
 mod soundreport;
 mod steps;
 mod support;

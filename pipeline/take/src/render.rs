@@ -229,7 +229,31 @@ pub fn render(
                     function: state.function.clone(),
                 }
             })
-            .collect();
+            .collect::<Vec<TrackRewrite>>();
+        let mut rewrites = rewrites;
+        if !changes.relaid {
+            // A split-mono member's TRACK_LIST may describe its whole family (a Metacorder M/S
+            // pair): TRACKs that are not this file's channels stay, untouched, in their place.
+            let mut all: Vec<TrackRewrite> = ixml_tracks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    rewrites
+                        .iter()
+                        .find(|r| r.source == Some(i))
+                        .cloned()
+                        .unwrap_or(TrackRewrite {
+                            source: Some(i),
+                            channel_index: t.channel_index.unwrap_or(i as u32 + 1),
+                            interleave_index: t.interleave_index.unwrap_or(i as u32 + 1),
+                            name: None,
+                            function: None,
+                        })
+                })
+                .collect();
+            all.extend(rewrites.iter().filter(|r| r.source.is_none()).cloned());
+            rewrites = all;
+        }
         ixml_edits.tracks = Some(rewrites);
     }
     for (path, value) in &ixml_edits.set {

@@ -54,7 +54,8 @@ impl TakeFacts {
             channels: fmt.channels,
             frame_rate: timecode
                 .as_ref()
-                .and_then(|t| wave_agent_frame_rate(&t.rate, drop_frame)),
+                .and_then(|t| t.rate.as_deref())
+                .and_then(|rate| wave_agent_frame_rate(rate, drop_frame)),
             date: bext
                 .map(|b| iso_date(&b.origination_date))
                 .filter(|d| !d.is_empty()),
