@@ -7,5 +7,6 @@ mod hardening;
 mod inspect;
 mod plugins;
 mod real_takes;
+mod soundreport;
 mod steps;
 mod support;

@@ -10,6 +10,7 @@ mod output;
 mod plan;
 mod produce;
 mod report;
+mod soundreports;
 mod steps;
 mod watch;
 
@@ -19,6 +20,10 @@ pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use produce::is_verbatim;
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
+pub use soundreports::{
+    attach_findings, mixer_reports, reconcile_batch, write_sound_reports, SoundReportOptions,
+    REPORTS_FOLDER,
+};
 pub use steps::{build_steps, BuiltStep};
 pub use watch::{calls_in_progress, start_watchdog, PluginCall};
 
