@@ -73,12 +73,7 @@ fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError>
 
 /// What the recipe's steps do (plugins and tables, not comments), so derived values are deterministic.
 fn derivation(recipe: &Recipe) -> String {
-    recipe
-        .steps
-        .iter()
-        .map(|s| format!("{}:{}", s.plugin, s.table))
-        .collect::<Vec<_>>()
-        .join("\n")
+    recipe.fingerprint()
 }
 
 /// Load the recipe and build every step; touch no audio.

@@ -198,6 +198,20 @@ impl<'de> Deserialize<'de> for VarValue {
 }
 
 impl Recipe {
+    /// A canonical fingerprint of the steps (plugin names and tables, keys sorted, values in one
+    /// fixed spelling), so derived values such as a re-laid file's `FILE_UID` depend on what the
+    /// recipe says, never on how a TOML library prints it: an upgrade can finish a half-delivered
+    /// tree.
+    pub fn fingerprint(&self) -> String {
+        let mut text = String::from("rollcall-recipe-1");
+        for step in &self.steps {
+            text.push('\n');
+            text.push_str(&step.plugin);
+            text.push(':');
+            canonical_value(&toml::Value::Table(step.table.clone()), &mut text);
+        }
+        text
+    }
     /// Load a recipe file, then layer `env` (`ROLLCALL_*` only) and `overrides` (`KEY=VALUE`) over it.
     ///
     /// `env` is the process environment; variables not starting with `ROLLCALL_`, and
@@ -548,4 +562,81 @@ fn toml_kind(value: &toml::Value) -> &'static str {
 /// The first line of a multi-line parser message.
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+/// Appends a TOML value in a fixed spelling: tables with sorted keys, strings quoted with every
+/// special character escaped, numbers and dates as TOML writes them.
+fn canonical_value(value: &toml::Value, out: &mut String) {
+    match value {
+        toml::Value::String(s) => {
+            out.push('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+        toml::Value::Integer(i) => out.push_str(&i.to_string()),
+        toml::Value::Float(f) => out.push_str(&format!("{f:?}")),
+        toml::Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+        toml::Value::Datetime(d) => out.push_str(&d.to_string()),
+        toml::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_value(item, out);
+            }
+            out.push(']');
+        }
+        toml::Value::Table(table) => {
+            let mut keys: Vec<&String> = table.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_value(&toml::Value::String(key.clone()), out);
+                out.push('=');
+                if let Some(value) = table.get(key) {
+                    canonical_value(value, out);
+                }
+            }
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::*;
+
+    fn recipe(text: &str) -> Recipe {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("r.toml");
+        std::fs::write(&path, text).expect("recipe");
+        Recipe::load(&path, &[], &[]).expect("recipe loads")
+    }
+
+    #[test]
+    fn the_fingerprint_ignores_spelling_and_order_but_not_values() {
+        let a =
+            recipe("[[step]]\nplugin = \"channel-layout\"\nmix = [\"Mix*\"]\ndrop = ['MixR']\n");
+        let b =
+            recipe("[[step]]\nplugin = \"channel-layout\"\ndrop = [ \"MixR\" ]\nmix = ['Mix*']\n");
+        let c =
+            recipe("[[step]]\nplugin = \"channel-layout\"\nmix = [\"Mix*\"]\ndrop = ['Boom']\n");
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), c.fingerprint());
+        assert_eq!(
+            a.fingerprint(),
+            "rollcall-recipe-1\nchannel-layout:{\"drop\"=[\"MixR\"],\"mix\"=[\"Mix*\"]}"
+        );
+    }
 }
