@@ -6,6 +6,7 @@
 mod inspect;
 mod plugins;
 mod run;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,9 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// List the plugins found: name, version, SDK version, file.
     Plugins(plugins::PluginsArgs),
+    /// Check a delivered tree (or a copy) against its ASC MHL manifest: exit 0 all match, 1 some
+    /// differ, 2 no manifest.
+    Verify(verify::VerifyArgs),
 }
 
 /// How a command ended, mapped to the exit code.
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Check(args) => run::check(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Plugins(args) => plugins::plugins(args),
+        Command::Verify(args) => verify::verify(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

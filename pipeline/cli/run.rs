@@ -145,6 +145,12 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     );
     let report = write_report(&out_root, &summary)
         .with_context(|| format!("writing the report into {}", out_root.display()));
+    let manifest = crate::verify::manifest_after_run(
+        &out_root,
+        &summary,
+        report.as_ref().ok(),
+        recipe.manifest.md5(),
+    );
     for file in &summary.files {
         if let Some(reason) = &file.reason {
             eprintln!(
@@ -186,11 +192,25 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             true
         }
     };
-    Ok(if summary.failed() > 0 || report_failed {
-        Outcome::SomeFailed
-    } else {
-        Outcome::Success
-    })
+    let manifest_failed = match manifest {
+        Ok(written) => {
+            if let (false, Some(written)) = (args.quiet, written) {
+                eprintln!("rollcall: manifest {}", written.generation.display());
+            }
+            false
+        }
+        Err(e) => {
+            eprintln!("rollcall: the delivery manifest was not written: {e}");
+            true
+        }
+    };
+    Ok(
+        if summary.failed() > 0 || report_failed || manifest_failed {
+            Outcome::SomeFailed
+        } else {
+            Outcome::Success
+        },
+    )
 }
 
 fn prepare(args: &RunArgs) -> Result<(Recipe, Vec<BuiltStep>, PathBuf), EngineError> {

@@ -6,11 +6,17 @@
 //! anything, so a crash never leaves a half file under a final name.
 
 mod execute;
+mod manifest;
+mod manifest_verify;
 mod plan;
 mod report;
 mod steps;
 
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
+pub use manifest::{
+    write_manifest, ManifestError, ManifestOptions, WrittenManifest, ROLLCALL_IGNORE_PATTERNS,
+};
+pub use manifest_verify::{verify_tree, ChangedFile, TreeCheck, UncheckedFile, VerifyOptions};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
