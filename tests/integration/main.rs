@@ -3,6 +3,7 @@
 mod engine;
 mod faults;
 mod inspect;
+mod manifest;
 mod plugins;
 mod steps;
 mod support;

@@ -21,8 +21,10 @@ use crate::execute::{FileStatus, RunSummary, TEMP_SUFFIX};
 const MAX_MANIFEST_FILE_BYTES: u64 = 1 << 30;
 
 /// Patterns rollcall adds to every generation it writes: the per-roll sound reports (rewritten by
-/// later runs, so not listed) and temp files of a killed run.
-pub const ROLLCALL_IGNORE_PATTERNS: [&str; 2] = ["/reports/", "*.rollcall-partial"];
+/// later runs, so not listed) and temp files of a killed run. Not anchored with a leading `/`: the
+/// reference implementation matches patterns against absolute paths, where an anchored pattern never
+/// matches.
+pub const ROLLCALL_IGNORE_PATTERNS: [&str; 2] = ["reports/", "*.rollcall-partial"];
 
 /// How the manifest is written.
 #[derive(Clone, Debug)]
