@@ -2,11 +2,13 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rollcall_engine::{
-    build_steps, execute, plan, write_report, BuiltStep, EngineError, ExecuteOptions, FileStatus,
-    Plan, PlanOptions,
+    build_steps, execute, lock_output, plan, write_report, BuiltStep, EngineError, ExecuteOptions,
+    FileStatus, Plan, PlanOptions,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -123,6 +125,19 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         vars: recipe.vars.clone(),
         derivation: derivation(&recipe),
     };
+    // A real run holds the output root's lock from planning to the report: two runs never write
+    // into one tree at once.
+    let lock = if args.dry_run {
+        None
+    } else {
+        match lock_output(&out_root) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                eprintln!("rollcall: {e}");
+                return Ok(Outcome::Invalid);
+            }
+        }
+    };
     let plan = match plan(&walk, &steps, &options) {
         Ok(plan) => plan,
         Err(e) => {
@@ -133,6 +148,12 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     if args.dry_run {
         return print_plan(&plan, args.json);
     }
+    let interrupt = Arc::new(AtomicBool::new(false));
+    {
+        let flag = Arc::clone(&interrupt);
+        // Ctrl-C stops new files from starting; what was delivered is reported (exit 130).
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    }
     let progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
     let summary = execute(
         &plan,
@@ -140,9 +161,12 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             jobs: args.jobs,
             verify: !args.no_verify,
             progress,
+            interrupt: Some(Arc::clone(&interrupt)),
+            md5: recipe.manifest.md5(),
             ..ExecuteOptions::default()
         },
     );
+    drop(lock);
     let report = write_report(&out_root, &summary)
         .with_context(|| format!("writing the report into {}", out_root.display()));
     let manifest = crate::verify::manifest_after_run(
@@ -153,8 +177,14 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     );
     for file in &summary.files {
         if let Some(reason) = &file.reason {
+            let word = match file.status {
+                FileStatus::Recovered => "recovered",
+                FileStatus::Withheld => "withheld",
+                FileStatus::Interrupted => continue,
+                _ => "failed",
+            };
             eprintln!(
-                "rollcall: failed: {}: {}",
+                "rollcall: {word}: {}: {}",
                 file.source.display(),
                 printable(reason)
             );
@@ -174,11 +204,21 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     }
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {
+        let optional = |n: usize, word: &str| {
+            if n > 0 {
+                format!(", {n} {word}")
+            } else {
+                String::new()
+            }
+        };
         eprintln!(
-            "rollcall: {} delivered, {} already delivered, {} failed{}",
+            "rollcall: {} delivered{}, {} already delivered, {} failed{}{}{}",
             count(FileStatus::Delivered),
+            optional(count(FileStatus::Recovered), "recovered"),
             count(FileStatus::AlreadyDelivered),
             count(FileStatus::Failed),
+            optional(count(FileStatus::Withheld), "withheld"),
+            optional(count(FileStatus::Interrupted), "not started (interrupted)"),
             match &report {
                 Ok(path) => format!("; report {}", path.display()),
                 Err(_) => String::new(),
@@ -204,6 +244,10 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             true
         }
     };
+    if summary.interrupted() {
+        eprintln!("rollcall: interrupted; run the same command again to finish the delivery");
+        return Ok(Outcome::Interrupted);
+    }
     Ok(
         if summary.failed() > 0 || report_failed || manifest_failed {
             Outcome::SomeFailed

@@ -116,9 +116,7 @@ fn a_recipe_without_steps_delivers_every_well_formed_corpus_file_byte_identical(
         .collect();
     assert_eq!(reports.len(), 1);
     let report = fs::read_to_string(out.join(&reports[0])).expect("report readable");
-    assert!(
-        report.starts_with("\"source\",\"destination\",\"status\",\"reason\",\"audio_checksum\"")
-    );
+    assert!(report.starts_with("\"source\",\"destination\",\"status\",\"reason\",\"xxh128\""));
     assert!(report.contains("\"delivered\""));
     assert!(report.contains("\"failed\""));
 }

@@ -879,7 +879,7 @@ fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
     let mut lines = report.lines();
     assert_eq!(
         lines.next(),
-        Some("\"source\",\"destination\",\"status\",\"reason\",\"audio_checksum\"")
+        Some("\"source\",\"destination\",\"status\",\"reason\",\"xxh128\"")
     );
     let rows: Vec<Vec<&str>> = lines
         .map(|line| {

@@ -8,7 +8,9 @@
 mod execute;
 mod manifest;
 mod manifest_verify;
+mod output;
 mod plan;
+mod produce;
 mod report;
 mod steps;
 
@@ -17,7 +19,9 @@ pub use manifest::{
     write_manifest, ManifestError, ManifestOptions, WrittenManifest, ROLLCALL_IGNORE_PATTERNS,
 };
 pub use manifest_verify::{verify_tree, ChangedFile, TreeCheck, UncheckedFile, VerifyOptions};
+pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
+pub use produce::is_verbatim;
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
 pub use steps::{build_steps, BuiltStep};

@@ -15,16 +15,17 @@ use rollcall_mhl::{
     ASCMHL_FOLDER, CHAIN_FILE_NAME, DEFAULT_IGNORE_PATTERNS,
 };
 
-use crate::execute::{FileStatus, RunSummary, TEMP_SUFFIX};
+use crate::execute::{ContentHash, FileStatus, RunSummary};
+use crate::output::{LOCK_FILE, TEMP_SUFFIX};
 
 /// Largest generation or chain file read, in bytes (a generation of a million files is ~300 MB).
 const MAX_MANIFEST_FILE_BYTES: u64 = 1 << 30;
 
 /// Patterns rollcall adds to every generation it writes: the per-roll sound reports (rewritten by
-/// later runs, so not listed) and temp files of a killed run. Not anchored with a leading `/`: the
+/// later runs, so not listed), temp files of a killed run and the output lock. Not anchored with a leading `/`: the
 /// reference implementation matches patterns against absolute paths, where an anchored pattern never
 /// matches.
-pub const ROLLCALL_IGNORE_PATTERNS: [&str; 2] = ["reports/", "*.rollcall-partial"];
+pub const ROLLCALL_IGNORE_PATTERNS: [&str; 3] = ["reports/", "*.rollcall-partial", LOCK_FILE];
 
 /// How the manifest is written.
 #[derive(Clone, Debug)]
@@ -389,11 +390,17 @@ pub fn write_manifest(
             FileStatus::Delivered | FileStatus::Recovered | FileStatus::AlreadyDelivered => {
                 file_facts(destination)?
             }
-            FileStatus::Withheld | FileStatus::Failed => continue,
+            FileStatus::Withheld | FileStatus::Failed | FileStatus::Interrupted => continue,
         };
         let hashes = if outcome.status == FileStatus::AlreadyDelivered {
-            let (hashes, rehashed, failed) =
-                already_delivered(destination, size, records.get(&path), &formats, &date)?;
+            let (hashes, rehashed, failed) = already_delivered(
+                destination,
+                size,
+                records.get(&path),
+                outcome.content_hash.as_ref(),
+                &formats,
+                &date,
+            )?;
             if rehashed {
                 written.rehashed.push(path.clone());
             }
@@ -407,18 +414,24 @@ pub fn write_manifest(
             }
             hashes
         } else {
-            let computed = match &outcome.content_hash {
-                Some(hash) if !options.md5 || hash.md5.is_some() => {
-                    let mut computed = vec![(HashFormat::Xxh128, hash.xxh128.clone())];
-                    if let (true, Some(md5)) = (options.md5, &hash.md5) {
-                        computed.push((HashFormat::Md5, md5.clone()));
-                    }
-                    computed
+            let mut computed = Vec::new();
+            if let Some(hash) = &outcome.content_hash {
+                computed.push((HashFormat::Xxh128, hash.xxh128.clone()));
+                if let (true, Some(md5)) = (options.md5, &hash.md5) {
+                    computed.push((HashFormat::Md5, md5.clone()));
                 }
-                // TODO(lead): the write pass fills `FileOutcome::content_hash` from the bytes as
-                // written; until it does, the delivered file is read once more here.
-                _ => hash_file(destination, &formats, &no_progress)?,
-            };
+            }
+            let missing: Vec<HashFormat> = formats
+                .iter()
+                .filter(|format| computed.iter().all(|(f, _)| f != *format))
+                .copied()
+                .collect();
+            if !missing.is_empty() {
+                // TODO(lead): MD5 of the bytes as written. The write pass fills `xxh128` (the
+                // hashing writer in produce.rs) but not yet `md5` when `ExecuteOptions::md5` is
+                // set; until it does, a recipe asking for md5 reads each delivered file once more.
+                computed.extend(hash_file(destination, &missing, &no_progress)?);
+            }
             written.original += 1;
             entries(&computed, Action::Original, &date)
         };
@@ -460,14 +473,16 @@ pub fn write_manifest(
     Ok(Some(written))
 }
 
-/// The hash entries of a file found already delivered: its record's hashes as `verified` when the
-/// record has every format asked for and the size still matches; otherwise the file is read and
-/// hashed (`original` without a record, else `verified` or `failed` against it). Also says whether
-/// it was read, and whether it differs from its record.
+/// The hash entries of a file found already delivered. Hashes come from the run's own read of the
+/// delivered file (`known`, the plan's check that it holds exactly this output), else from the
+/// file's earlier record when its size still matches; a format neither has is computed by reading
+/// the file. Each is `verified` against the record, `failed` when it differs, `original` when the
+/// record has no such format. Also says whether the file was read here, and whether it differs.
 fn already_delivered(
     destination: &Path,
     size: u64,
     record: Option<&Record>,
+    known: Option<&ContentHash>,
     formats: &[HashFormat],
     date: &str,
 ) -> Result<(Vec<HashEntry>, bool, bool), ManifestError> {
@@ -479,32 +494,34 @@ fn already_delivered(
                 .map(|h| h.value.clone())
         })
     };
-    let size_matches = record.is_some_and(|r| r.size.is_none_or(|s| s == size));
-    let from_record: Option<Vec<(HashFormat, String)>> = formats
-        .iter()
-        .map(|f| recorded(*f).map(|v| (*f, v)))
-        .collect();
-    if let (true, Some(hashes)) = (size_matches, from_record) {
-        return Ok((entries(&hashes, Action::Verified, date), false, false));
+    let mut computed: Vec<(HashFormat, String)> = Vec::new();
+    if let Some(known) = known {
+        computed.push((HashFormat::Xxh128, known.xxh128.clone()));
+        if let Some(md5) = &known.md5 {
+            computed.push((HashFormat::Md5, md5.clone()));
+        }
     }
-    // Also hash the formats the record has, to compare against them.
-    let mut wanted = formats.to_vec();
-    if let Some(record) = record {
-        for hash in &record.hashes {
-            if let HashKind::Known(format) = hash.kind {
-                if !wanted.contains(&format) {
-                    wanted.push(format);
-                }
+    // The record stands in for a format the run did not compute while it agrees with what the run
+    // found.
+    let agrees = computed
+        .iter()
+        .all(|(format, value)| recorded(*format).is_none_or(|r| &r == value));
+    let size_matches = record.is_some_and(|r| r.size.is_none_or(|s| s == size));
+    for format in formats {
+        if computed.iter().all(|(f, _)| f != format) && agrees && size_matches {
+            if let Some(value) = recorded(*format) {
+                computed.push((*format, value));
             }
         }
     }
-    let computed = hash_file(destination, &wanted, &|_| {})?;
-    if record.is_none() {
-        let mine: Vec<_> = computed
-            .into_iter()
-            .filter(|(f, _)| formats.contains(f))
-            .collect();
-        return Ok((entries(&mine, Action::Original, date), true, false));
+    let missing: Vec<HashFormat> = formats
+        .iter()
+        .filter(|format| computed.iter().all(|(f, _)| f != *format))
+        .copied()
+        .collect();
+    let rehashed = !missing.is_empty();
+    if rehashed {
+        computed.extend(hash_file(destination, &missing, &|_| {})?);
     }
     let mut differs = false;
     let mut result = Vec::new();
@@ -519,5 +536,5 @@ fn already_delivered(
         };
         result.extend(entries(&[(*format, value.clone())], action, date));
     }
-    Ok((result, true, differs))
+    Ok((result, rehashed, differs))
 }

@@ -13,6 +13,9 @@ use rollcall_wav::{
 
 use crate::TakeError;
 
+/// Largest `PEAK` payload read: 8 bytes of header and 8 per channel, for the channel limit.
+const PEAK_LIMIT: u64 = 8 + 8 * rollcall_wav::MAX_CHANNELS as u64;
+
 /// The start timecode of a take.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timecode {
@@ -39,6 +42,8 @@ pub struct SourceTake {
     pub ixml: Option<Ixml>,
     /// Why the iXML chunk could not be read, when it is present but unreadable (its bytes are kept).
     pub ixml_error: Option<String>,
+    /// The `PEAK` chunk's payload, when present (it moves with the channels on a re-layout).
+    pub peak: Option<Vec<u8>>,
     /// Size of the file when read, to notice a source that changes before it is written.
     pub file_len: u64,
     /// Modification time when read, to notice a source that changes before it is written.
@@ -49,6 +54,12 @@ impl SourceTake {
     /// Read a file's header and metadata chunks (never its audio).
     pub fn read(path: &Path) -> Result<SourceTake, TakeError> {
         let file = File::open(path)?;
+        SourceTake::read_open(path, &file)
+    }
+
+    /// Read the header and metadata chunks of `path` through a handle the caller already opened (and
+    /// keeps, to read the audio through the same handle).
+    pub fn read_open(path: &Path, file: &File) -> Result<SourceTake, TakeError> {
         let meta = file.metadata()?;
         let mut reader = HeadReader::new(file, meta.len(), HEAD_BYTES)?;
         let header = read_header(&mut reader)?;
@@ -72,6 +83,10 @@ impl SourceTake {
             }
             None => (None, None),
         };
+        let peak = match header.find(b"PEAK") {
+            Some(chunk) => Some(read_payload(&mut reader, chunk, PEAK_LIMIT)?),
+            None => None,
+        };
         Ok(SourceTake {
             path: path.to_path_buf(),
             header,
@@ -80,6 +95,7 @@ impl SourceTake {
             ixml_chunk,
             ixml,
             ixml_error,
+            peak,
             file_len: meta.len(),
             modified: meta.modified().ok(),
         })
