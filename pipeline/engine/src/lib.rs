@@ -7,6 +7,7 @@
 
 mod execute;
 mod manifest;
+mod manifest_store;
 mod manifest_verify;
 mod output;
 mod plan;

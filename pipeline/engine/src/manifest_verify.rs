@@ -12,10 +12,8 @@ use rollcall_mhl::{
     Record, DEFAULT_IGNORE_PATTERNS,
 };
 
-use crate::manifest::{
-    creator_info, entries, file_facts, hash_file, ignore_patterns, load_history, now_seconds,
-    record_generation, ManifestError,
-};
+use crate::manifest::{creator_info, entries, file_facts, hash_file, ignore_patterns, now_seconds};
+use crate::manifest_store::{load_history, record_generation, ManifestError};
 
 /// How a tree is verified.
 #[derive(Clone, Debug, Default)]
