@@ -12,7 +12,7 @@ use rollcall_mhl::{
     CHAIN_FILE_NAME,
 };
 
-use crate::output::TEMP_SUFFIX;
+use crate::output::{temp_owner_tag, TEMP_SUFFIX};
 
 /// Largest generation or chain file read, in bytes (a generation of a million files is ~300 MB).
 const MAX_MANIFEST_FILE_BYTES: u64 = 1 << 30;
@@ -195,9 +195,11 @@ fn write_atomically(
     replace: bool,
 ) -> Result<(), ManifestError> {
     let path = folder.join(name);
+    // Mode 0666 before the umask, as the engine's other files (tempfile's own default is 0600).
     let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+        .prefix(&format!(".{name}{}", temp_owner_tag()))
         .suffix(TEMP_SUFFIX)
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(folder)
         .map_err(io_error(&path))?;
     temp.as_file_mut()
