@@ -234,10 +234,10 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     };
     let manifest_failed = match manifest {
         Ok(written) => {
-            if let (false, Some(written)) = (args.quiet, written) {
-                eprintln!("rollcall: manifest {}", written.generation.display());
+            if let Some(written) = &written {
+                crate::verify::print_manifest(written, args.quiet);
             }
-            false
+            written.is_some_and(|w| !w.not_listed.is_empty())
         }
         Err(e) => {
             eprintln!("rollcall: the delivery manifest was not written: {e}");

@@ -49,6 +49,33 @@ pub fn manifest_after_run(
     )
 }
 
+/// Say what the run's generation lists, and what needs a look.
+pub fn print_manifest(written: &WrittenManifest, quiet: bool) {
+    for path in &written.not_listed {
+        eprintln!(
+            "rollcall: manifest: {} cannot be listed (outside the output root, or not UTF-8)",
+            path.display()
+        );
+    }
+    for path in &written.failed {
+        eprintln!("rollcall: manifest: {path} differs from its earlier record; listed as failed");
+    }
+    if quiet {
+        return;
+    }
+    eprintln!(
+        "rollcall: manifest {} ({} original, {} verified{})",
+        written.generation.display(),
+        written.original,
+        written.verified,
+        if written.rehashed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} read again to hash", written.rehashed.len())
+        }
+    );
+}
+
 /// Hash a delivered tree again and check it against its manifest: exit 0 all match, 1 some differ,
 /// 2 no manifest (or one that cannot be read).
 pub fn verify(args: VerifyArgs) -> Result<Outcome> {

@@ -47,6 +47,8 @@ pub struct WrittenManifest {
     pub rehashed: Vec<String>,
     /// Files found already delivered whose bytes differ from their record: listed `failed`.
     pub failed: Vec<String>,
+    /// Delivered files that cannot be listed (outside the root, or a name that is not UTF-8).
+    pub not_listed: Vec<PathBuf>,
 }
 
 /// Seconds since 1970 now.
@@ -151,7 +153,14 @@ pub(crate) fn entries(
 /// A path below `root` as the manifest writes it (`/` between folders); `None` outside the root or
 /// for a name that is not UTF-8.
 pub(crate) fn relative_path(root: &Path, path: &Path) -> Option<String> {
-    let relative = path.strip_prefix(root).ok()?;
+    let canonical = || {
+        let (root, path) = (root.canonicalize().ok()?, path.canonicalize().ok()?);
+        path.strip_prefix(root).ok().map(Path::to_path_buf)
+    };
+    let relative = match path.strip_prefix(root) {
+        Ok(relative) => relative.to_path_buf(),
+        Err(_) => canonical()?,
+    };
     let parts: Option<Vec<&str>> = relative.iter().map(|p| p.to_str()).collect();
     let parts = parts?;
     (!parts.is_empty()).then(|| parts.join("/"))
@@ -185,7 +194,14 @@ pub fn write_manifest(
         let Some(destination) = &outcome.destination else {
             continue;
         };
+        let listed = matches!(
+            outcome.status,
+            FileStatus::Delivered | FileStatus::Recovered | FileStatus::AlreadyDelivered
+        );
         let Some(path) = relative_path(out_root, destination) else {
+            if listed {
+                written.not_listed.push(destination.clone());
+            }
             continue;
         };
         let (size, modified) = match outcome.status {
@@ -208,10 +224,9 @@ pub fn write_manifest(
             }
             if failed {
                 written.failed.push(path.clone());
-            }
-            if hashes.iter().all(|h| h.action == Some(Action::Verified)) {
+            } else if hashes.iter().any(|h| h.action == Some(Action::Verified)) {
                 written.verified += 1;
-            } else if !failed {
+            } else {
                 written.original += 1;
             }
             hashes
