@@ -127,8 +127,17 @@ pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
-/// Every file under a folder, relative, sorted.
+/// Every file under a folder, relative, sorted, without rollcall's bookkeeping in an output root: the
+/// delivery manifest (`ascmhl/`) and the output lock (tests of those look at them directly).
 pub fn tree(root: &Path) -> Vec<String> {
+    tree_all(root)
+        .into_iter()
+        .filter(|f| !f.starts_with("ascmhl/") && f != ".rollcall.lock")
+        .collect()
+}
+
+/// Every file under a folder, relative, sorted.
+pub fn tree_all(root: &Path) -> Vec<String> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
