@@ -90,56 +90,95 @@ impl IgnoreSpec {
     }
 }
 
-/// Glob match: `*` and `?` within a name, `**` across folders, `[...]` character classes.
+/// Longest pattern matched, in characters (a longer one never matches).
+const MAX_PATTERN_CHARS: usize = 1024;
+
+/// Glob match: `*` and `?` within a name, `**` across folders, `[...]` character classes. Failed
+/// states are remembered, so the time is bounded by pattern length x text length whatever the stars.
 fn wildmatch(glob: &[char], text: &[char]) -> bool {
-    match glob.split_first() {
-        None => text.is_empty(),
-        Some(('*', rest)) => {
-            if rest.first() == Some(&'*') {
-                // `**`, also `**/`: any number of folders.
-                let mut rest = &rest[1..];
-                if rest.first() == Some(&'/') {
-                    let after = &rest[1..];
-                    if wildmatch(after, text) {
-                        return true;
-                    }
-                    rest = after;
-                    return (0..text.len())
-                        .any(|i| text[i] == '/' && wildmatch(rest, &text[i + 1..]));
-                }
-                (0..=text.len()).any(|i| wildmatch(rest, &text[i..]))
+    if glob.len() > MAX_PATTERN_CHARS {
+        return false;
+    }
+    let mut failed = std::collections::HashSet::new();
+    matches_from(glob, text, 0, 0, &mut failed)
+}
+
+fn matches_from(
+    glob: &[char],
+    text: &[char],
+    g: usize,
+    t: usize,
+    failed: &mut std::collections::HashSet<(usize, usize)>,
+) -> bool {
+    if failed.contains(&(g, t)) {
+        return false;
+    }
+    let matched = match_here(glob, text, g, t, failed);
+    if !matched {
+        failed.insert((g, t));
+    }
+    matched
+}
+
+fn match_here(
+    glob: &[char],
+    text: &[char],
+    g: usize,
+    t: usize,
+    failed: &mut std::collections::HashSet<(usize, usize)>,
+) -> bool {
+    let rest_text = text.get(t..).unwrap_or_default();
+    match glob.get(g) {
+        None => rest_text.is_empty(),
+        Some('*') if glob.get(g + 1) == Some(&'*') => {
+            // `**`, also `**/`: any number of folders.
+            if glob.get(g + 2) == Some(&'/') {
+                let after = g + 3;
+                matches_from(glob, text, after, t, failed)
+                    || (t..text.len()).any(|i| {
+                        text.get(i) == Some(&'/') && matches_from(glob, text, after, i + 1, failed)
+                    })
             } else {
-                for i in 0..=text.len() {
-                    if wildmatch(rest, &text[i..]) {
-                        return true;
-                    }
-                    if text.get(i) == Some(&'/') {
-                        return false;
-                    }
-                }
-                false
+                (t..=text.len()).any(|i| matches_from(glob, text, g + 2, i, failed))
             }
         }
-        Some(('?', rest)) => match text.split_first() {
-            Some((c, text_rest)) if *c != '/' => wildmatch(rest, text_rest),
+        Some('*') => {
+            for i in t..=text.len() {
+                if matches_from(glob, text, g + 1, i, failed) {
+                    return true;
+                }
+                if text.get(i) == Some(&'/') {
+                    return false;
+                }
+            }
+            false
+        }
+        Some('?') => match text.get(t) {
+            Some(c) if *c != '/' => matches_from(glob, text, g + 1, t + 1, failed),
             _ => false,
         },
-        Some(('[', rest)) => {
-            let Some((c, text_rest)) = text.split_first() else {
+        Some('[') => {
+            let Some(c) = text.get(t) else {
                 return false;
             };
-            match class(rest, *c) {
-                Some((matched, after)) => *c != '/' && matched && wildmatch(after, text_rest),
+            let class_glob = glob.get(g + 1..).unwrap_or_default();
+            match class(class_glob, *c) {
+                Some((matched, after)) => {
+                    let next = glob.len() - after.len();
+                    *c != '/' && matched && matches_from(glob, text, next, t + 1, failed)
+                }
                 // No closing `]`: a literal `[`.
-                None => *c == '[' && wildmatch(rest, text_rest),
+                None => *c == '[' && matches_from(glob, text, g + 1, t + 1, failed),
             }
         }
-        Some(('\\', rest)) if !rest.is_empty() => match text.split_first() {
-            Some((c, text_rest)) if Some(c) == rest.first() => wildmatch(&rest[1..], text_rest),
+        Some('\\') if g + 1 < glob.len() => match (text.get(t), glob.get(g + 1)) {
+            (Some(c), Some(escaped)) if c == escaped => {
+                matches_from(glob, text, g + 2, t + 1, failed)
+            }
             _ => false,
         },
-        Some((literal, rest)) => match text.split_first() {
-            Some((c, text_rest)) if c == literal => wildmatch(rest, text_rest),
+        Some(literal) => match text.get(t) {
+            Some(c) if c == literal => matches_from(glob, text, g + 1, t + 1, failed),
             _ => false,
         },
     }

@@ -334,3 +334,58 @@ fn the_history_checks_against_the_first_original() {
         "verified-only files still have a record"
     );
 }
+
+/// Mangled files (bytes flipped, cut short, repeated) give errors or values, never panics.
+#[test]
+fn mangled_files_never_panic() {
+    let generation = REFERENCE_GENERATION.as_bytes();
+    let chain = write_chain(&Chain {
+        links: vec![ChainLink {
+            sequence_nr: 1,
+            path: "0001_a.mhl".into(),
+            c4: c4_id(b"a"),
+        }],
+    })
+    .unwrap();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for original in [generation, &chain[..]] {
+        for _ in 0..2000 {
+            let mut bytes = original.to_vec();
+            for _ in 0..(next() % 4 + 1) {
+                let at = (next() % bytes.len() as u64) as usize;
+                match next() % 3 {
+                    0 => bytes[at] = (next() % 256) as u8,
+                    1 => bytes.truncate(at),
+                    _ => {
+                        let piece = bytes[at..].to_vec();
+                        bytes.extend_from_slice(&piece);
+                    }
+                }
+                if bytes.is_empty() {
+                    break;
+                }
+            }
+            let _ = read_generation(&bytes);
+            let _ = read_chain(&bytes);
+        }
+    }
+}
+
+#[test]
+fn many_stars_do_not_take_exponential_time() {
+    let pattern = "*a".repeat(40) + "b";
+    let spec = IgnoreSpec::new(&[pattern.as_str(), "**/**/**/**/**/**/**/**/x"]);
+    let long_name = "a".repeat(200);
+    let deep = vec!["a"; 200].join("/");
+    let start = std::time::Instant::now();
+    assert!(!spec.matches(&long_name, false));
+    assert!(!spec.ignores_file(&deep));
+    assert!(spec.ignores_file(&format!("{deep}/x")));
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
