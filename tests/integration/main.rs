@@ -1,9 +1,12 @@
 //! Integration tests through the real `rollcall` binary, on corpus files and generated rolls.
+#![allow(clippy::unwrap_used, clippy::string_slice, unsafe_code)] // tests may panic (and send signals); the lints guard library code
 
 mod engine;
 mod faults;
+mod hardening;
 mod inspect;
 mod manifest;
 mod plugins;
+mod real_takes;
 mod steps;
 mod support;

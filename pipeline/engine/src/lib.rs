@@ -14,6 +14,7 @@ mod plan;
 mod produce;
 mod report;
 mod steps;
+mod watch;
 
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
 pub use manifest::{
@@ -26,6 +27,7 @@ pub use produce::is_verbatim;
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
 pub use steps::{build_steps, BuiltStep};
+pub use watch::{calls_in_progress, start_watchdog, PluginCall};
 
 /// A problem that makes the whole run invalid (exit code 2): nothing is written.
 #[derive(Debug, thiserror::Error)]

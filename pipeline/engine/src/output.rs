@@ -67,40 +67,64 @@ fn process_alive(pid: u32) -> bool {
     !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
-/// The exclusive lock a run holds on its output root while it writes.
+/// The exclusive lock a run holds on its output root while it writes; removed when dropped.
 #[derive(Debug)]
 pub struct OutputLock {
-    _file: File,
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // Removed while still locked: a run that opened the old file finds, once it holds the
+        // lock, that the path no longer names it, and starts over.
+        let _ = fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
 }
 
 /// Take the output root's lock, or say which run holds it.
 pub fn lock_output(root: &Path) -> Result<OutputLock, String> {
     fs::create_dir_all(root).map_err(|e| format!("creating {}: {e}", root.display()))?;
     let path = root.join(LOCK_FILE);
-    let mut file = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| format!("opening the lock {}: {e}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => {
-            let holder = fs::read_to_string(&path).unwrap_or_default();
-            return Err(format!(
-                "another rollcall run is writing into {} ({}); wait for it to finish, then run again",
-                root.display(),
-                holder.trim()
-            ));
+    for _ in 0..100 {
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| format!("opening the lock {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                let holder = fs::read_to_string(&path).unwrap_or_default();
+                return Err(format!(
+                    "another rollcall run is writing into {} ({}); wait for it to finish, then run again",
+                    root.display(),
+                    holder.trim()
+                ));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(format!("locking {}: {e}", path.display()));
+            }
         }
-        Err(fs::TryLockError::Error(e)) => {
-            return Err(format!("locking {}: {e}", path.display()));
+        // The lock holds only if the path still names the file we locked.
+        let same = match (file.metadata(), fs::symlink_metadata(&path)) {
+            (Ok(held), Ok(named)) => {
+                use std::os::unix::fs::MetadataExt;
+                held.dev() == named.dev() && held.ino() == named.ino()
+            }
+            _ => false,
+        };
+        if !same {
+            continue;
         }
+        let _ = file.set_len(0);
+        let _ = writeln!(file, "host {} pid {}", host_name(), std::process::id());
+        return Ok(OutputLock { file, path });
     }
-    let _ = file.set_len(0);
-    let _ = writeln!(file, "host {} pid {}", host_name(), std::process::id());
-    Ok(OutputLock { _file: file })
+    Err(format!("could not take the lock {}", path.display()))
 }
 
 /// Folders the run created, to be synced (each one's parent records its entry) up to the root.

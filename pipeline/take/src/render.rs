@@ -229,7 +229,31 @@ pub fn render(
                     function: state.function.clone(),
                 }
             })
-            .collect();
+            .collect::<Vec<TrackRewrite>>();
+        let mut rewrites = rewrites;
+        if !changes.relaid {
+            // A split-mono member's TRACK_LIST may describe its whole family (a Metacorder M/S
+            // pair): TRACKs that are not this file's channels stay, untouched, in their place.
+            let mut all: Vec<TrackRewrite> = ixml_tracks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    rewrites
+                        .iter()
+                        .find(|r| r.source == Some(i))
+                        .cloned()
+                        .unwrap_or(TrackRewrite {
+                            source: Some(i),
+                            channel_index: t.channel_index.unwrap_or(i as u32 + 1),
+                            interleave_index: t.interleave_index.unwrap_or(i as u32 + 1),
+                            name: None,
+                            function: None,
+                        })
+                })
+                .collect();
+            all.extend(rewrites.iter().filter(|r| r.source.is_none()).cloned());
+            rewrites = all;
+        }
         ixml_edits.tracks = Some(rewrites);
     }
     for (path, value) in &ixml_edits.set {
@@ -330,8 +354,10 @@ pub fn render(
                 // Whole lines only: when every name does not fit, names are shortened evenly (never
                 // below 3 characters); failing that the bext carries no track lines at all. Either
                 // way iXML keeps the full names and is authoritative.
-                let fitted = (3..=longest.max(3)).rev().find_map(|width| {
-                    let text = with_track_lines(
+                // The description only grows with the width, so the widest that fits is found by
+                // bisection: a few renders, whatever the names' length.
+                let render_at = |width: usize| {
+                    with_track_lines(
                         &description,
                         &lines,
                         spelling,
@@ -339,9 +365,26 @@ pub fn render(
                         &names,
                         width,
                         rewrite_all,
-                    );
-                    (text.len() <= BEXT_DESCRIPTION_BYTES).then_some((width, text))
-                });
+                    )
+                };
+                let fits = |width: usize| render_at(width).len() <= BEXT_DESCRIPTION_BYTES;
+                let fitted = if fits(longest.max(3)) {
+                    Some(longest.max(3))
+                } else if fits(3) {
+                    let (mut good, mut bad) = (3, longest.max(3));
+                    while bad - good > 1 {
+                        let middle = good + (bad - good) / 2;
+                        if fits(middle) {
+                            good = middle;
+                        } else {
+                            bad = middle;
+                        }
+                    }
+                    Some(good)
+                } else {
+                    None
+                }
+                .map(|width| (width, render_at(width)));
                 match fitted {
                     Some((width, text)) => {
                         if width < longest {

@@ -19,10 +19,12 @@ const PEAK_LIMIT: u64 = 8 + 8 * rollcall_wav::MAX_CHANNELS as u64;
 /// The start timecode of a take.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timecode {
-    /// `HH:MM:SS:FF` (`;` before the frames for drop frame).
+    /// `HH:MM:SS:FF` (`;` before the frames for drop frame); `HH:MM:SS.mmm` clock time when the
+    /// file records no timecode rate.
     pub text: String,
-    /// The iXML `TIMECODE_RATE` it was computed at (`24000/1001`).
-    pub rate: String,
+    /// The iXML `TIMECODE_RATE` it was computed at (`24000/1001`); `None` when the file records none
+    /// (never guessed).
+    pub rate: Option<String>,
 }
 
 /// One source file's header and metadata, read without its audio.
@@ -53,6 +55,20 @@ pub struct SourceTake {
 impl SourceTake {
     /// Read a file's header and metadata chunks (never its audio).
     pub fn read(path: &Path) -> Result<SourceTake, TakeError> {
+        // Opening a FIFO for reading blocks until a writer comes: look before opening.
+        let kind = std::fs::metadata(path)?.file_type();
+        if !kind.is_file() {
+            use std::os::unix::fs::FileTypeExt;
+            return Err(TakeError::NotAFile(if kind.is_dir() {
+                "a folder"
+            } else if kind.is_fifo() {
+                "a named pipe"
+            } else if kind.is_socket() {
+                "a socket"
+            } else {
+                "a device"
+            }));
+        }
         let file = File::open(path)?;
         SourceTake::read_open(path, &file)
     }
@@ -234,14 +250,28 @@ impl SourceTake {
         let sample_rate = get("SPEED/TIMESTAMP_SAMPLE_RATE")
             .and_then(|v| v.trim().parse::<u32>().ok())
             .unwrap_or(self.header.fmt.sample_rate);
-        let rate = get("SPEED/TIMECODE_RATE").unwrap_or_else(|| "25/1".to_string());
+        let Some(rate) = get("SPEED/TIMECODE_RATE") else {
+            // No rate recorded: the start as clock time, never a guessed frame count.
+            if sample_rate == 0 {
+                return None;
+            }
+            let millis = samples.checked_mul(1000)? / u64::from(sample_rate);
+            let text = format!(
+                "{:02}:{:02}:{:02}.{:03}",
+                millis / 3_600_000,
+                millis / 60_000 % 60,
+                millis / 1000 % 60,
+                millis % 1000
+            );
+            return Some(Timecode { text, rate: None });
+        };
         let drop_frame = get("SPEED/TIMECODE_FLAG")
             .map(|f| f.trim().eq_ignore_ascii_case("DF"))
             .unwrap_or(false);
         let text = rollcall_ixml::format_timecode(samples, sample_rate, rate.trim(), drop_frame)?;
         Some(Timecode {
             text,
-            rate: rate.trim().to_string(),
+            rate: Some(rate.trim().to_string()),
         })
     }
 }
