@@ -14,6 +14,7 @@ macro_rules! outln {
 mod inspect;
 mod plugins;
 mod run;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,9 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// List the plugins found: name, version, SDK version, file.
     Plugins(plugins::PluginsArgs),
+    /// Check a delivered tree (or a copy) against its ASC MHL manifest: exit 0 all match, 1 some
+    /// differ, 2 no manifest.
+    Verify(verify::VerifyArgs),
 }
 
 /// Writes one line to stdout, ignoring a closed pipe (see `outln!`).
@@ -107,6 +111,7 @@ fn run_command(cli: Cli) -> ExitCode {
         Command::Check(args) => run::check(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Plugins(args) => plugins::plugins(args),
+        Command::Verify(args) => verify::verify(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -218,6 +218,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             verify: !args.no_verify,
             progress,
             interrupt: Some(Arc::clone(&interrupt)),
+            md5: recipe.manifest.md5(),
             ..ExecuteOptions::default()
         },
     );
@@ -248,6 +249,12 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             );
         }
     }
+    let manifest = crate::verify::manifest_after_run(
+        &out_root,
+        &summary,
+        report.as_ref().ok(),
+        recipe.manifest.md5(),
+    );
     for file in &summary.files {
         if let Some(reason) = &file.reason {
             let word = match file.status {
@@ -317,15 +324,29 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             true
         }
     };
+    let manifest_failed = match manifest {
+        Ok(written) => {
+            if let Some(written) = &written {
+                crate::verify::print_manifest(written, args.quiet);
+            }
+            written.is_some_and(|w| !w.not_listed.is_empty())
+        }
+        Err(e) => {
+            eprintln!("rollcall: the delivery manifest was not written: {e}");
+            true
+        }
+    };
     if summary.interrupted() {
         eprintln!("rollcall: interrupted; run the same command again to finish the delivery");
         return Ok(Outcome::Interrupted);
     }
-    Ok(if summary.failed() > 0 || report_failed {
-        Outcome::SomeFailed
-    } else {
-        Outcome::Success
-    })
+    Ok(
+        if summary.failed() > 0 || report_failed || manifest_failed {
+            Outcome::SomeFailed
+        } else {
+            Outcome::Success
+        },
+    )
 }
 
 fn prepare(args: &RunArgs) -> Result<(Recipe, Vec<BuiltStep>, PathBuf), EngineError> {

@@ -5,6 +5,7 @@ mod engine;
 mod faults;
 mod hardening;
 mod inspect;
+mod manifest;
 mod plugins;
 mod real_takes;
 mod soundreport;

@@ -324,9 +324,14 @@ fn delivered_files_and_the_report_get_the_mode_cp_gives_under_the_umask() {
             .output()
             .expect("sh runs");
         assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-        // The delivered files, the run report and the sound reports (`reports/`).
+        // The delivered files, the run report, the sound reports and the manifest.
         let reports = fs::read_dir(out.join("reports")).expect("reports");
-        for entry in fs::read_dir(&out).expect("out").chain(reports) {
+        let manifest = fs::read_dir(out.join("ascmhl")).expect("the manifest folder");
+        for entry in fs::read_dir(&out)
+            .expect("out")
+            .chain(reports)
+            .chain(manifest)
+        {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 continue;

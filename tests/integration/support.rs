@@ -140,9 +140,20 @@ pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
-/// Every file under a folder, relative, sorted; a run's sound reports (`reports/` at the root) are
-/// left out (the sound report tests read them themselves).
+/// Every file under a folder, relative, sorted, without rollcall's bookkeeping in an output root: the
+/// delivery manifest (`ascmhl/`), the output lock and the sound reports (`reports/`); tests of those
+/// look at them directly.
 pub fn tree(root: &Path) -> Vec<String> {
+    tree_all(root)
+        .into_iter()
+        .filter(|f| {
+            !f.starts_with("ascmhl/") && !f.starts_with("reports/") && f != ".rollcall.lock"
+        })
+        .collect()
+}
+
+/// Every file under a folder, relative, sorted.
+pub fn tree_all(root: &Path) -> Vec<String> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -151,9 +162,6 @@ pub fn tree(root: &Path) -> Vec<String> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if dir == root && entry.file_name() == "reports" {
-                continue;
-            }
             if path.is_dir() {
                 stack.push(path);
             } else {

@@ -32,6 +32,9 @@ pub struct ExecuteOptions {
     pub write: WriteOptions,
     /// Set (by a Ctrl-C handler) to stop starting new files; files being written are abandoned.
     pub interrupt: Option<Arc<AtomicBool>>,
+    /// Also hash each written file's bytes with MD5 (`[manifest] hashes` has `md5`), into
+    /// [`ContentHash::md5`].
+    pub md5: bool,
 }
 
 impl Default for ExecuteOptions {
@@ -42,6 +45,7 @@ impl Default for ExecuteOptions {
             progress: false,
             write: WriteOptions::default(),
             interrupt: None,
+            md5: false,
         }
     }
 }

@@ -6,6 +6,9 @@
 //! anything, so a crash never leaves a half file under a final name.
 
 mod execute;
+mod manifest;
+mod manifest_store;
+mod manifest_verify;
 mod output;
 mod plan;
 mod produce;
@@ -15,6 +18,10 @@ mod steps;
 mod watch;
 
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
+pub use manifest::{
+    write_manifest, ManifestError, ManifestOptions, WrittenManifest, ROLLCALL_IGNORE_PATTERNS,
+};
+pub use manifest_verify::{verify_tree, ChangedFile, TreeCheck, UncheckedFile, VerifyOptions};
 pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use produce::is_verbatim;

@@ -13,6 +13,7 @@
 //!   arrays and tables are errors.
 //! - `[input]`: see [`InputRules`].
 //! - `[output]`: see [`OutputRules`].
+//! - `[manifest]`: see [`ManifestRules`].
 //! - `[[step]]`: one table per step, run in order. `plugin` (required) names the plugin: letters,
 //!   digits, `-` and `_` only. The other keys belong to the plugin, which checks them itself.
 //!
@@ -26,7 +27,7 @@
 //! 2. `--set KEY=VALUE`, with the key as written (case kept): `output.dir=/x`, `vars.show=TWD`,
 //!    `step.2.template={scene}_{take}` (steps numbered from 1).
 //!
-//! The keys are `recipe.name`, `vars.NAME`, `input.include`, `input.exclude`, `output.dir` and
+//! The keys are `recipe.name`, `vars.NAME`, `input.include`, `input.exclude`, `output.dir`, `manifest.hashes` and
 //! `step.N.KEY` with `N` an existing step; anything else is an error naming the override. Key segments
 //! are letters, digits, `-` and `_`. Values are text: `input.include`/`input.exclude` take a TOML array
 //! (`["*.wav"]`) or one pattern; a step key already in the file is typed like the value it replaces
@@ -70,6 +71,8 @@ pub struct Recipe {
     pub input: InputRules,
     /// `[output]`, with `dir` resolved against [`Recipe::dir`].
     pub output: OutputRules,
+    /// `[manifest]`.
+    pub manifest: ManifestRules,
     /// The `[[step]]` tables, in order.
     pub steps: Vec<StepSpec>,
     /// Where each key is in the file, and which override set it; see [`Recipe::line_of`].
@@ -134,6 +137,54 @@ pub struct OutputRules {
     pub dir: Option<PathBuf>,
 }
 
+/// `[manifest]`: the delivery manifest (ASC MHL) written after each run.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestRules {
+    /// The hash formats listed for each delivered file: `xxh128` (always) and optionally `md5`.
+    /// Default `["xxh128"]`.
+    #[serde(default = "default_manifest_hashes")]
+    pub hashes: Vec<String>,
+}
+
+impl Default for ManifestRules {
+    fn default() -> Self {
+        ManifestRules {
+            hashes: default_manifest_hashes(),
+        }
+    }
+}
+
+impl ManifestRules {
+    /// Whether `md5` is asked for.
+    pub fn md5(&self) -> bool {
+        self.hashes.iter().any(|h| h == "md5")
+    }
+}
+
+fn default_manifest_hashes() -> Vec<String> {
+    vec!["xxh128".to_string()]
+}
+
+/// The hash formats `[manifest] hashes` may name.
+pub const MANIFEST_HASHES: [&str; 2] = ["xxh128", "md5"];
+
+/// Check `[manifest] hashes`: known formats, `xxh128` among them.
+pub(crate) fn check_manifest_hashes(hashes: &[String]) -> Result<(), String> {
+    if let Some(unknown) = hashes
+        .iter()
+        .find(|h| !MANIFEST_HASHES.contains(&h.as_str()))
+    {
+        return Err(format!(
+            "unknown hash format `{unknown}`: use \"xxh128\" and optionally \"md5\""
+        ));
+    }
+    if !hashes.iter().any(|h| h == "xxh128") {
+        return Err("must include \"xxh128\" (the ASC MHL default, always written)".into());
+    }
+    Ok(())
+}
+
 /// One `[[step]]` of a recipe.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepSpec {
@@ -163,6 +214,9 @@ pub(crate) struct RecipeFile {
     /// `[output]`: where delivered files go.
     #[serde(default)]
     output: OutputRules,
+    /// `[manifest]`: the delivery manifest's hash formats.
+    #[serde(default)]
+    manifest: ManifestRules,
     /// `[[step]]`: the steps, in order; each needs `plugin`, the other keys belong to the plugin.
     #[serde(default)]
     pub(crate) step: Vec<toml::Table>,
@@ -422,6 +476,14 @@ impl<'a> Loader<'a> {
                 message: "must not be empty".into(),
             });
         }
+        check_manifest_hashes(&file.manifest.hashes).map_err(|message| {
+            RecipeError::InvalidValue {
+                path: self.path.to_path_buf(),
+                line: self.line(&["manifest", "hashes"]),
+                key: "manifest.hashes".into(),
+                message,
+            }
+        })?;
         for (i, table) in file.step.iter().enumerate() {
             let n = (i + 1).to_string();
             match table.get("plugin") {
@@ -488,6 +550,7 @@ impl<'a> Loader<'a> {
             output: OutputRules {
                 dir: file.output.dir.map(|d| dir.join(d)),
             },
+            manifest: file.manifest,
             dir,
             name: file.recipe.name,
             vars: file.vars.into_iter().map(|(k, v)| (k, v.0)).collect(),

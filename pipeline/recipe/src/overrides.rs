@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use crate::{check_glob, check_plugin_name, RecipeError, RecipeFile};
+use crate::{check_glob, check_manifest_hashes, check_plugin_name, RecipeError, RecipeFile};
 
 /// The keys an override may name, for error messages.
 const KNOWN_KEYS: &str =
-    "recipe.name, vars.NAME, input.include, input.exclude, output.dir, step.N.KEY (N from 1)";
+    "recipe.name, vars.NAME, input.include, input.exclude, output.dir, manifest.hashes, step.N.KEY (N from 1)";
 
 /// The environment variable that is not a recipe key.
 const PLUGIN_PATH_VAR: &str = "ROLLCALL_PLUGIN_PATH";
@@ -109,6 +109,18 @@ pub(crate) fn resolve(
                 config::Value::new(None, config::ValueKind::Array(array)),
             )
         }
+        ["manifest", "hashes"] => {
+            let hashes = parse_list(&o.value).map_err(err)?;
+            check_manifest_hashes(&hashes).map_err(|m| err(format!("`manifest.hashes`: {m}")))?;
+            let array = hashes
+                .into_iter()
+                .map(|h| config::Value::new(None, config::ValueKind::String(h)))
+                .collect();
+            (
+                segments.join("."),
+                config::Value::new(None, config::ValueKind::Array(array)),
+            )
+        }
         ["step", number, key] => {
             let count = file.step.len();
             let n: usize = number
@@ -128,7 +140,7 @@ pub(crate) fn resolve(
                 .map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
             (format!("step[{}].{key}", n - 1), value)
         }
-        [table @ ("recipe" | "input" | "output"), key, ..] => {
+        [table @ ("recipe" | "input" | "output" | "manifest"), key, ..] => {
             return Err(err(format!("unknown key `{key}` in [{table}]")));
         }
         _ => {

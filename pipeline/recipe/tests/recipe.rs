@@ -509,3 +509,29 @@ fn parse_matches_load() {
     assert_eq!(parsed.steps.len(), loaded.steps.len());
     assert_eq!(parsed.line_of(1, Some("template")), 5);
 }
+
+#[test]
+fn manifest_hashes_default_to_xxh128_and_take_md5() {
+    let recipe = load("[recipe]\nname = \"x\"\n").expect("loads");
+    assert_eq!(recipe.manifest.hashes, ["xxh128"]);
+    assert!(!recipe.manifest.md5());
+    let recipe = load("[manifest]\nhashes = [\"xxh128\", \"md5\"]\n").expect("loads");
+    assert!(recipe.manifest.md5());
+    assert_eq!(
+        error_text(load("[manifest]\nhashes = [\"xxh128\", \"sha1\"]\n")),
+        "recipes/dailies.toml:2: `manifest.hashes`: unknown hash format `sha1`: use \"xxh128\" and optionally \"md5\""
+    );
+    assert!(
+        error_text(load("[manifest]\nhashes = [\"md5\"]\n")).contains("must include \"xxh128\"")
+    );
+    assert!(error_text(load("[manifest]\nhash = [\"md5\"]\n"))
+        .contains("unknown key `hash` in [manifest]"));
+    let recipe = Recipe::parse(
+        Path::new("recipes/dailies.toml"),
+        "[recipe]\n",
+        &["manifest.hashes=[\"xxh128\",\"md5\"]".to_string()],
+        &[],
+    )
+    .expect("override loads");
+    assert!(recipe.manifest.md5());
+}
