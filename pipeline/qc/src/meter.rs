@@ -1,0 +1,347 @@
+//! The per-block inner loop, generic over the sample encoding.
+//!
+//! Each block is cut at envelope-bucket boundaries into chunks. One pass over a chunk takes every
+//! channel's minimum and maximum (no branch per sample); the chunk's extremes then update the
+//! envelope bucket and the whole take's peak. Only a channel whose chunk reaches full scale is
+//! scanned again, sample by sample, for clipped runs; every other channel's run simply ends.
+
+use crate::loudness::LoudnessTap;
+use crate::{ChannelQc, Envelope, QcReport};
+
+/// How one stored sample decodes, and the bounds a minimum/maximum starts from.
+pub(crate) trait Codec {
+    /// The decoded sample.
+    type Value: Copy + PartialOrd;
+    /// Bytes one sample takes.
+    const WIDTH: usize;
+    /// Above every sample: where a minimum starts.
+    const HIGHEST: Self::Value;
+    /// Below every sample: where a maximum starts.
+    const LOWEST: Self::Value;
+    /// Decodes one sample from exactly `WIDTH` little-endian bytes.
+    fn decode(bytes: &[u8]) -> Self::Value;
+    /// The smaller of two samples (a NaN loses).
+    fn lower(a: Self::Value, b: Self::Value) -> Self::Value;
+    /// The larger of two samples (a NaN loses).
+    fn higher(a: Self::Value, b: Self::Value) -> Self::Value;
+    /// The sample as a fraction of full scale (-1..1).
+    fn unit(v: Self::Value) -> f64;
+    /// The lowest positive and highest negative sample that count as full scale, for integer
+    /// samples of `valid_bits` significant bits left-justified in the container.
+    fn full_scale(valid_bits: u32) -> (Self::Value, Self::Value);
+}
+
+/// Decodes `N` little-endian bytes, zero-filling if the slice is short (never, from `chunks_exact`).
+#[inline(always)]
+fn bytes<const N: usize>(b: &[u8]) -> [u8; N] {
+    b.try_into().unwrap_or([0; N])
+}
+
+/// Full scale of a left-justified integer container of `width` bytes with `valid_bits` bits.
+fn int_full_scale(width: usize, valid_bits: u32) -> (i32, i32) {
+    let container = (width * 8) as u32;
+    let valid = valid_bits.clamp(1, container);
+    let positive = ((1i64 << (valid - 1)) - 1) << (container - valid);
+    let negative = -(1i64 << (container - 1));
+    (
+        i32::try_from(positive).unwrap_or(i32::MAX),
+        i32::try_from(negative).unwrap_or(i32::MIN),
+    )
+}
+
+/// Unsigned 8-bit samples (offset 128).
+pub(crate) struct Int8;
+/// Signed 16-bit samples.
+pub(crate) struct Int16;
+/// Signed 24-bit samples, sign-extended from 3 bytes.
+pub(crate) struct Int24;
+/// Signed 32-bit samples.
+pub(crate) struct Int32;
+/// 32-bit IEEE float samples.
+pub(crate) struct Float32;
+/// 64-bit IEEE float samples.
+pub(crate) struct Float64;
+
+macro_rules! int_codec {
+    ($name:ident, $width:expr, |$b:ident| $decode:expr) => {
+        impl Codec for $name {
+            type Value = i32;
+            const WIDTH: usize = $width;
+            const HIGHEST: i32 = i32::MAX;
+            const LOWEST: i32 = i32::MIN;
+            #[inline(always)]
+            fn decode(b: &[u8]) -> i32 {
+                let $b = bytes::<$width>(b);
+                $decode
+            }
+            #[inline(always)]
+            fn lower(a: i32, b: i32) -> i32 {
+                a.min(b)
+            }
+            #[inline(always)]
+            fn higher(a: i32, b: i32) -> i32 {
+                a.max(b)
+            }
+            fn unit(v: i32) -> f64 {
+                f64::from(v) / (1u64 << ($width * 8 - 1)) as f64
+            }
+            fn full_scale(valid_bits: u32) -> (i32, i32) {
+                int_full_scale($width, valid_bits)
+            }
+        }
+    };
+}
+
+int_codec!(Int8, 1, |b| i32::from(b[0]) - 128);
+int_codec!(Int16, 2, |b| i32::from(i16::from_le_bytes(b)));
+int_codec!(Int24, 3, |b| i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8);
+int_codec!(Int32, 4, |b| i32::from_le_bytes(b));
+
+macro_rules! float_codec {
+    ($name:ident, $float:ty, $width:expr) => {
+        impl Codec for $name {
+            type Value = $float;
+            const WIDTH: usize = $width;
+            const HIGHEST: $float = <$float>::INFINITY;
+            const LOWEST: $float = <$float>::NEG_INFINITY;
+            #[inline(always)]
+            fn decode(b: &[u8]) -> $float {
+                <$float>::from_le_bytes(bytes::<$width>(b))
+            }
+            #[inline(always)]
+            fn lower(a: $float, b: $float) -> $float {
+                a.min(b)
+            }
+            #[inline(always)]
+            fn higher(a: $float, b: $float) -> $float {
+                a.max(b)
+            }
+            fn unit(v: $float) -> f64 {
+                f64::from(v)
+            }
+            fn full_scale(_valid_bits: u32) -> ($float, $float) {
+                (1.0, -1.0)
+            }
+        }
+    };
+}
+
+float_codec!(Float32, f32, 4);
+float_codec!(Float64, f64, 8);
+
+/// What the meter needs to know besides the encoding.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MeterShape {
+    /// Interleaved channels.
+    pub channels: usize,
+    /// Significant bits of an integer sample.
+    pub valid_bits: u32,
+    /// Frames the take is expected to have (for the envelope's buckets).
+    pub expected_frames: u64,
+    /// Envelope points wanted per channel.
+    pub envelope_points: usize,
+    /// Consecutive full-scale samples that make a clipped run.
+    pub clip_run: u32,
+    /// Peak below which a channel is silent, in dBFS.
+    pub silence_dbfs: f64,
+}
+
+/// The running measurements of one take in one encoding.
+pub(crate) struct Meter<C: Codec> {
+    shape: MeterShape,
+    frame_bytes: usize,
+    positive_full_scale: C::Value,
+    negative_full_scale: C::Value,
+    /// Whole-take (min, max) per channel.
+    extremes: Vec<(C::Value, C::Value)>,
+    /// Length of the full-scale run each channel is in at the end of what was fed.
+    runs: Vec<u32>,
+    /// Clipped runs per channel.
+    clipped: Vec<u64>,
+    /// Envelope buckets, `points` x `channels`, (min, max).
+    envelope: Vec<(C::Value, C::Value)>,
+    points: usize,
+    bucket: usize,
+    bucket_end: u64,
+    filled_buckets: usize,
+    frames: u64,
+    /// Per-chunk (min, max) scratch.
+    chunk: Vec<(C::Value, C::Value)>,
+    loudness: Option<LoudnessTap>,
+}
+
+impl<C: Codec> Meter<C> {
+    /// A meter for `shape`, measuring loudness with `loudness` when given.
+    pub(crate) fn new(shape: MeterShape, loudness: Option<LoudnessTap>) -> Meter<C> {
+        let channels = shape.channels;
+        let points = usize::try_from(shape.expected_frames)
+            .unwrap_or(usize::MAX)
+            .min(shape.envelope_points)
+            .max(1);
+        let (positive_full_scale, negative_full_scale) = C::full_scale(shape.valid_bits);
+        let mut meter = Meter {
+            shape,
+            frame_bytes: channels * C::WIDTH,
+            positive_full_scale,
+            negative_full_scale,
+            extremes: vec![(C::HIGHEST, C::LOWEST); channels],
+            runs: vec![0; channels],
+            clipped: vec![0; channels],
+            envelope: vec![(C::HIGHEST, C::LOWEST); points * channels],
+            points,
+            bucket: 0,
+            bucket_end: 0,
+            filled_buckets: 0,
+            frames: 0,
+            chunk: vec![(C::HIGHEST, C::LOWEST); channels],
+            loudness,
+        };
+        meter.bucket_end = meter.boundary(1);
+        meter
+    }
+
+    /// The first frame of bucket `b` (the end of the last bucket is unbounded).
+    fn boundary(&self, b: usize) -> u64 {
+        if b >= self.points {
+            return u64::MAX;
+        }
+        let at = u128::from(self.shape.expected_frames) * b as u128 / self.points as u128;
+        u64::try_from(at).unwrap_or(u64::MAX)
+    }
+
+    /// Feeds whole interleaved frames (a trailing partial frame is ignored).
+    pub(crate) fn feed(&mut self, block: &[u8]) {
+        let frame_bytes = self.frame_bytes;
+        if frame_bytes == 0 {
+            return;
+        }
+        let mut rest = block.get(..block.len() / frame_bytes * frame_bytes).unwrap_or(&[]);
+        while !rest.is_empty() {
+            let available = (rest.len() / frame_bytes) as u64;
+            let frames = available.min(self.bucket_end.saturating_sub(self.frames).max(1));
+            let split = usize::try_from(frames).map_or(rest.len(), |f| f * frame_bytes);
+            let (chunk, tail) = rest.split_at(split.min(rest.len()));
+            self.measure_chunk(chunk);
+            if let Some(tap) = self.loudness.as_mut() {
+                tap.feed::<C>(chunk, frame_bytes);
+            }
+            self.frames += frames;
+            while self.frames >= self.bucket_end && self.bucket + 1 < self.points {
+                self.bucket += 1;
+                self.bucket_end = self.boundary(self.bucket + 1);
+            }
+            rest = tail;
+        }
+    }
+
+    /// Measures a non-empty run of whole frames that all fall in the current bucket.
+    fn measure_chunk(&mut self, chunk: &[u8]) {
+        let frame_bytes = self.frame_bytes;
+        for acc in self.chunk.iter_mut() {
+            *acc = (C::HIGHEST, C::LOWEST);
+        }
+        for frame in chunk.chunks_exact(frame_bytes) {
+            for (sample, acc) in frame.chunks_exact(C::WIDTH).zip(self.chunk.iter_mut()) {
+                let v = C::decode(sample);
+                acc.0 = C::lower(acc.0, v);
+                acc.1 = C::higher(acc.1, v);
+            }
+        }
+        self.filled_buckets = self.bucket + 1;
+        let channels = self.shape.channels;
+        let bucket_start = self.bucket * channels;
+        for c in 0..channels {
+            let Some(&(lo, hi)) = self.chunk.get(c) else {
+                continue;
+            };
+            if let Some(env) = self.envelope.get_mut(bucket_start + c) {
+                env.0 = C::lower(env.0, lo);
+                env.1 = C::higher(env.1, hi);
+            }
+            if let Some(ext) = self.extremes.get_mut(c) {
+                ext.0 = C::lower(ext.0, lo);
+                ext.1 = C::higher(ext.1, hi);
+            }
+            if hi >= self.positive_full_scale || lo <= self.negative_full_scale {
+                self.count_clips(chunk, c);
+            } else if let Some(run) = self.runs.get_mut(c) {
+                *run = 0;
+            }
+        }
+    }
+
+    /// Counts the clipped runs of channel `c` in `chunk`, continuing the run the last chunk ended in.
+    fn count_clips(&mut self, chunk: &[u8], c: usize) {
+        let (Some(run), Some(clipped)) = (self.runs.get_mut(c), self.clipped.get_mut(c)) else {
+            return;
+        };
+        let at = c * C::WIDTH;
+        let (positive, negative) = (self.positive_full_scale, self.negative_full_scale);
+        let wanted = self.shape.clip_run;
+        let mut length = *run;
+        let mut count = 0u64;
+        for frame in chunk.chunks_exact(self.frame_bytes) {
+            let Some(sample) = frame.get(at..at + C::WIDTH) else {
+                continue;
+            };
+            let v = C::decode(sample);
+            let full = v >= positive || v <= negative;
+            length = if full { length.saturating_add(1) } else { 0 };
+            count += u64::from(length == wanted);
+        }
+        *run = length;
+        *clipped += count;
+    }
+
+    /// The figures of everything fed so far.
+    pub(crate) fn finish(self) -> QcReport {
+        let channels = self.shape.channels;
+        let filled = self.filled_buckets;
+        let report_channels = (0..channels)
+            .map(|c| {
+                let (lo, hi) = self
+                    .extremes
+                    .get(c)
+                    .copied()
+                    .unwrap_or((C::HIGHEST, C::LOWEST));
+                let peak = if self.frames == 0 || lo > hi {
+                    0.0
+                } else {
+                    (-C::unit(lo)).max(C::unit(hi)).max(0.0)
+                };
+                let peak_dbfs = (peak > 0.0).then(|| 20.0 * peak.log10());
+                let silent = peak_dbfs.is_none_or(|db| db < self.shape.silence_dbfs);
+                let mut envelope = Envelope {
+                    min: Vec::with_capacity(filled),
+                    max: Vec::with_capacity(filled),
+                };
+                for b in 0..filled {
+                    let (lo, hi) = self
+                        .envelope
+                        .get(b * channels + c)
+                        .copied()
+                        .unwrap_or((C::HIGHEST, C::LOWEST));
+                    let (lo, hi) = if lo > hi {
+                        (0.0, 0.0)
+                    } else {
+                        (C::unit(lo), C::unit(hi))
+                    };
+                    envelope.min.push(lo.clamp(-1.0, 1.0) as f32);
+                    envelope.max.push(hi.clamp(-1.0, 1.0) as f32);
+                }
+                ChannelQc {
+                    peak,
+                    peak_dbfs,
+                    clipped_runs: self.clipped.get(c).copied().unwrap_or(0),
+                    silent,
+                    envelope,
+                }
+            })
+            .collect();
+        QcReport {
+            frames: self.frames,
+            channels: report_channels,
+            loudness: self.loudness.map(LoudnessTap::finish),
+        }
+    }
+}
