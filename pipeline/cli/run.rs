@@ -140,6 +140,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             jobs: args.jobs,
             verify: !args.no_verify,
             progress,
+            qc: recipe.qc.clone(),
             ..ExecuteOptions::default()
         },
     );
@@ -159,6 +160,15 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
                     "rollcall: warning: {}: {}",
                     file.source.display(),
                     printable(warning)
+                );
+            }
+            for finding in &file.findings {
+                eprintln!(
+                    "rollcall: {}: {}: {} [{}]",
+                    finding.severity,
+                    file.source.display(),
+                    printable(&finding.message),
+                    finding.rule
                 );
             }
         }

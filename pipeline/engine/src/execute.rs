@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use rollcall_wav::{digest_audio, read_header, write_file, AudioDigest, WriteOptions};
+use rollcall_qc::{QcMeter, QcSettings};
+use rollcall_wav::{digest_audio_with, read_header, write_file, AudioDigest, WriteOptions};
 
 use rollcall_findings::Finding;
 
 use crate::plan::{Plan, PlannedFile};
+use crate::qc::{self, TakeQc, TrackLabel};
 
 /// Suffix of the temp files a run writes before renaming them into place.
 pub const TEMP_SUFFIX: &str = ".rollcall-partial";
@@ -28,6 +30,8 @@ pub struct ExecuteOptions {
     pub progress: bool,
     /// Writer options (block size, RF64 threshold).
     pub write: WriteOptions,
+    /// Audio QC thresholds (the recipe's `[qc]`); measured on the verification read-back.
+    pub qc: QcSettings,
 }
 
 impl Default for ExecuteOptions {
@@ -37,6 +41,7 @@ impl Default for ExecuteOptions {
             verify: true,
             progress: false,
             write: WriteOptions::default(),
+            qc: QcSettings::default(),
         }
     }
 }
@@ -89,6 +94,8 @@ pub struct FileOutcome {
     pub findings: Vec<Finding>,
     /// Hashes of the whole delivered file's bytes as written (for the delivery manifest).
     pub content_hash: Option<ContentHash>,
+    /// Audio QC of the delivered file, per delivered track (none when not verified or QC is off).
+    pub qc: Option<TakeQc>,
 }
 
 /// Hashes of a delivered file's bytes, as lowercase hex (the forms ASC MHL uses).
@@ -141,6 +148,7 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
             warnings: Vec::new(),
             findings: Vec::new(),
             content_hash: None,
+            qc: None,
         });
     }
     remove_leftover_temp_files(plan);
@@ -238,6 +246,7 @@ fn deliver_batch(
                 warnings: file.warnings.clone(),
                 findings: Vec::new(),
                 content_hash: None,
+                qc: None,
             };
             let result = match written {
                 None => {
@@ -248,7 +257,19 @@ fn deliver_batch(
                 Some(written) => written.and_then(|w| finish_temp(file, w, options)),
             };
             match result {
-                Ok(checksum) => outcome.checksum = Some(checksum),
+                Ok(Verified { checksum, qc }) => {
+                    outcome.checksum = Some(checksum);
+                    match qc {
+                        Some(Ok(qc)) => {
+                            outcome.findings.extend(qc::qc_findings(&file.source, &qc));
+                            outcome.qc = Some(qc);
+                        }
+                        Some(Err(reason)) => {
+                            outcome.warnings.push(format!("audio QC not measured: {reason}"))
+                        }
+                        None => {}
+                    }
+                }
                 Err(reason) => {
                     outcome.status = FileStatus::Failed;
                     outcome.reason = Some(reason);
@@ -294,6 +315,8 @@ struct WrittenTemp {
     temp: tempfile::NamedTempFile,
     /// The per-channel digests the output must have (the source's, permuted).
     expected: Vec<u128>,
+    /// Names and functions of the delivered tracks, for QC.
+    labels: Vec<TrackLabel>,
 }
 
 /// Write one file under a temp name in its final folder (not yet synced).
@@ -341,7 +364,18 @@ fn write_temp(
         .map_err(|e| format!("writing {}: {e}", destination.display()))?;
     // The writer reports each output channel's digest as its source channel's (permuted as planned).
     let expected = report.output_audio.channels;
-    Ok(WrittenTemp { temp, expected })
+    let labels = qc::delivered_labels(&take, &file.changes.tracks);
+    Ok(WrittenTemp {
+        temp,
+        expected,
+        labels,
+    })
+}
+
+/// A delivered file's checksum and, when it was verified with QC on, its QC figures (or why not).
+struct Verified {
+    checksum: String,
+    qc: Option<Result<TakeQc, String>>,
 }
 
 /// Sync a written temp file, rename it into place without replacing anything, and verify it.
@@ -349,7 +383,7 @@ fn finish_temp(
     file: &PlannedFile,
     written: WrittenTemp,
     options: &ExecuteOptions,
-) -> Result<String, String> {
+) -> Result<Verified, String> {
     let destination = &file.destination;
     // The contents and the length must be on disk before the rename (a crash never leaves a half
     // file under its final name); `sync_data` skips only timestamps, which no reader depends on.
@@ -368,23 +402,45 @@ fn finish_temp(
             format!("renaming into {}: {}", destination.display(), e.error)
         }
     })?;
+    let mut qc = None;
     if options.verify {
-        let verified = verify(destination, &written.expected);
-        if let Err(reason) = verified {
-            let _ = fs::remove_file(destination);
-            return Err(format!("verification failed, output removed: {reason}"));
+        let settings = options.qc.enabled.then_some(&options.qc);
+        match verify(destination, &written.expected, settings, &written.labels) {
+            Ok(measured) => qc = measured,
+            Err(reason) => {
+                let _ = fs::remove_file(destination);
+                return Err(format!("verification failed, output removed: {reason}"));
+            }
         }
     }
-    Ok(checksum(&AudioDigest {
-        channels: written.expected,
-    }))
+    Ok(Verified {
+        checksum: checksum(&AudioDigest {
+            channels: written.expected,
+        }),
+        qc,
+    })
 }
 
-/// Read the delivered file back and compare each channel's audio digest with the expected one.
-fn verify(destination: &Path, expected: &[u128]) -> Result<(), String> {
+/// Read the delivered file back and compare each channel's audio digest with the expected one;
+/// with QC settings, measure the audio QC on the same read.
+fn verify(
+    destination: &Path,
+    expected: &[u128],
+    qc_settings: Option<&QcSettings>,
+    labels: &[TrackLabel],
+) -> Result<Option<Result<TakeQc, String>>, String> {
     let mut delivered = File::open(destination).map_err(|e| e.to_string())?;
     let header = read_header(&mut delivered).map_err(|e| e.to_string())?;
-    let digest = digest_audio(&mut delivered, &header).map_err(|e| e.to_string())?;
+    let mut meter = qc_settings.map(|settings| {
+        QcMeter::new(&qc::qc_format(&header), settings, qc::mix_channel(labels))
+            .map_err(|e| e.to_string())
+    });
+    let digest = digest_audio_with(&mut delivered, &header, &mut |block| {
+        if let Some(Ok(meter)) = meter.as_mut() {
+            meter.feed(block);
+        }
+    })
+    .map_err(|e| e.to_string())?;
     if digest.channels.len() != expected.len() {
         return Err(format!(
             "{} channels written, {} expected",
@@ -397,7 +453,7 @@ fn verify(destination: &Path, expected: &[u128]) -> Result<(), String> {
             return Err(format!("channel {} differs from its source", channel + 1));
         }
     }
-    Ok(())
+    Ok(meter.map(|meter| meter.map(|m| qc::take_qc(m.finish(), labels))))
 }
 
 /// Remove temp files a killed run left in the folders this run writes to.

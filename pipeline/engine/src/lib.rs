@@ -7,10 +7,13 @@
 
 mod execute;
 mod plan;
+pub mod qc;
 mod report;
 mod steps;
 
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
+pub use qc::{TakeQc, TrackQc};
+pub use rollcall_qc::QcSettings;
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
