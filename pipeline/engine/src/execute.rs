@@ -264,9 +264,9 @@ fn deliver_batch(
                             outcome.findings.extend(qc::qc_findings(&file.source, &qc));
                             outcome.qc = Some(qc);
                         }
-                        Some(Err(reason)) => {
-                            outcome.warnings.push(format!("audio QC not measured: {reason}"))
-                        }
+                        Some(Err(reason)) => outcome
+                            .warnings
+                            .push(format!("audio QC not measured: {reason}")),
                         None => {}
                     }
                 }

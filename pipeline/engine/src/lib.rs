@@ -12,11 +12,11 @@ mod report;
 mod steps;
 
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
-pub use qc::{TakeQc, TrackQc};
-pub use rollcall_qc::QcSettings;
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
+pub use qc::{TakeQc, TrackQc};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
+pub use rollcall_qc::QcSettings;
 pub use steps::{build_steps, BuiltStep};
 
 /// A problem that makes the whole run invalid (exit code 2): nothing is written.

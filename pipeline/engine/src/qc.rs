@@ -195,7 +195,12 @@ pub fn take_qc(report: QcReport, labels: &[TrackLabel]) -> TakeQc {
 
 /// "track 4 CAPTAIN REYES (DPA 4060)", or "track 4" when it has no name.
 pub fn track_label(track: &TrackQc) -> String {
-    match track.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    match track
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         Some(name) => format!("track {} {name}", track.track),
         None => format!("track {}", track.track),
     }
@@ -293,10 +298,17 @@ mod tests {
             name: Some(name.to_string()),
             function: function.map(str::to_string),
         };
-        let tracks = [label("Boom", None), label("L", Some("L-MIX")), label("MixR", None)];
+        let tracks = [
+            label("Boom", None),
+            label("L", Some("L-MIX")),
+            label("MixR", None),
+        ];
         assert_eq!(mix_channel(&tracks), Some(1));
         assert_eq!(mix_channel(&tracks[..1]), None);
-        assert_eq!(mix_channel(&[label("Boom", None), label("MixL", None)]), Some(1));
+        assert_eq!(
+            mix_channel(&[label("Boom", None), label("MixL", None)]),
+            Some(1)
+        );
     }
 
     #[test]

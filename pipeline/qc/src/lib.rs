@@ -181,7 +181,9 @@ impl QcMeter {
         settings.validate()?;
         let channels = format.channels;
         if channels == 0 {
-            return Err(QcError::UnsupportedFormat("a stream of 0 channels".to_string()));
+            return Err(QcError::UnsupportedFormat(
+                "a stream of 0 channels".to_string(),
+            ));
         }
         let width = format.block_align / channels;
         let container_bits = format.bits_per_sample.div_ceil(8) * 8;

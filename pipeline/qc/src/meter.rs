@@ -215,7 +215,9 @@ impl<C: Codec> Meter<C> {
         if frame_bytes == 0 {
             return;
         }
-        let mut rest = block.get(..block.len() / frame_bytes * frame_bytes).unwrap_or(&[]);
+        let mut rest = block
+            .get(..block.len() / frame_bytes * frame_bytes)
+            .unwrap_or(&[]);
         while !rest.is_empty() {
             let available = (rest.len() / frame_bytes) as u64;
             let frames = available.min(self.bucket_end.saturating_sub(self.frames).max(1));

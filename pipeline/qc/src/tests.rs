@@ -12,12 +12,30 @@ struct Encoding {
 }
 
 const ENCODINGS: [Encoding; 6] = [
-    Encoding { bits: 8, float: false },
-    Encoding { bits: 16, float: false },
-    Encoding { bits: 24, float: false },
-    Encoding { bits: 32, float: false },
-    Encoding { bits: 32, float: true },
-    Encoding { bits: 64, float: true },
+    Encoding {
+        bits: 8,
+        float: false,
+    },
+    Encoding {
+        bits: 16,
+        float: false,
+    },
+    Encoding {
+        bits: 24,
+        float: false,
+    },
+    Encoding {
+        bits: 32,
+        float: false,
+    },
+    Encoding {
+        bits: 32,
+        float: true,
+    },
+    Encoding {
+        bits: 64,
+        float: true,
+    },
 ];
 
 impl Encoding {
@@ -125,7 +143,9 @@ fn take(encoding: Encoding) -> Vec<u8> {
         let clipped = CLIPS
             .iter()
             .find(|(start, len, _)| (*start..start + len).contains(&f))
-            .map_or(0.1 * (2.0 * std::f64::consts::PI * 440.0 * t).sin(), |c| c.2);
+            .map_or(0.1 * (2.0 * std::f64::consts::PI * 440.0 * t).sin(), |c| {
+                c.2
+            });
         encoding.encode(0.0, &mut out);
         encoding.encode(noise_level * noise(&mut state), &mut out);
         encoding.encode(clipped, &mut out);
@@ -199,7 +219,10 @@ fn peaks_clips_and_silence_at_every_bit_depth() {
         for (c, channel) in report.channels.iter().enumerate() {
             match (channel.peak_dbfs, db(peaks[c])) {
                 (Some(got), Some(want)) => {
-                    assert!((got - want).abs() < 0.05, "{encoding:?} ch{c}: {got} vs {want}")
+                    assert!(
+                        (got - want).abs() < 0.05,
+                        "{encoding:?} ch{c}: {got} vs {want}"
+                    )
                 }
                 (got, want) => assert_eq!(got, want, "{encoding:?} ch{c}"),
             }
@@ -273,8 +296,7 @@ fn envelope_follows_the_frames_actually_fed() {
     meter.feed(&audio);
     assert_eq!(meter.finish().channels[3].envelope.max.len(), 100);
     // Fewer frames than points: one point per frame.
-    let mut meter =
-        QcMeter::new(&encoding.format(4, 10), &QcSettings::default(), None).unwrap();
+    let mut meter = QcMeter::new(&encoding.format(4, 10), &QcSettings::default(), None).unwrap();
     meter.feed(&audio[..10 * frame]);
     assert_eq!(meter.finish().channels[3].envelope.max.len(), 10);
     // Nothing fed: digital silence everywhere, no envelope.
@@ -354,14 +376,16 @@ fn loudness_of_a_minus_20_dbfs_tone_is_minus_23_lufs() {
     for f in 0..frames {
         let t = f as f64 / 48_000.0;
         encoding.encode(0.0, &mut audio);
-        encoding.encode(0.1 * (2.0 * std::f64::consts::PI * 997.0 * t).sin(), &mut audio);
+        encoding.encode(
+            0.1 * (2.0 * std::f64::consts::PI * 997.0 * t).sin(),
+            &mut audio,
+        );
     }
     let settings = QcSettings {
         loudness: true,
         ..QcSettings::default()
     };
-    let mut meter =
-        QcMeter::new(&encoding.format(2, frames as u64), &settings, Some(1)).unwrap();
+    let mut meter = QcMeter::new(&encoding.format(2, frames as u64), &settings, Some(1)).unwrap();
     for block in audio.chunks(100_001) {
         meter.feed(block);
     }

@@ -51,8 +51,8 @@ mod overrides;
 mod spans;
 
 pub use error::RecipeError;
-pub use rollcall_qc::QcSettings;
 pub use inputs::{find_inputs, InputFile, InputProblem, WalkReport};
+pub use rollcall_qc::QcSettings;
 pub use spans::KeyLines;
 
 use spans::SpanIndex;

@@ -142,9 +142,14 @@ pub(crate) fn resolve(
                     .parse::<u32>()
                     .map(|v| config::ValueKind::I64(i64::from(v)))
                     .map_err(|_| err(format!("`qc.{key}`: expected a count, found `{text}`")))?,
-                _ => text.parse::<bool>().map(config::ValueKind::Boolean).map_err(|_| {
-                    err(format!("`qc.{key}`: expected true or false, found `{text}`"))
-                })?,
+                _ => text
+                    .parse::<bool>()
+                    .map(config::ValueKind::Boolean)
+                    .map_err(|_| {
+                        err(format!(
+                            "`qc.{key}`: expected true or false, found `{text}`"
+                        ))
+                    })?,
             };
             (segments.join("."), config::Value::new(None, kind))
         }
