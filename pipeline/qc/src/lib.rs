@@ -187,7 +187,7 @@ impl QcMeter {
         }
         let width = format.block_align / channels;
         let container_bits = format.bits_per_sample.div_ceil(8) * 8;
-        if format.block_align % channels != 0 || width * 8 != container_bits {
+        if !format.block_align.is_multiple_of(channels) || width * 8 != container_bits {
             return Err(QcError::UnsupportedFormat(format!(
                 "{} channels of {} bits in {}-byte frames",
                 channels, format.bits_per_sample, format.block_align
