@@ -1,8 +1,9 @@
 //! The per-block inner loop, generic over the sample encoding.
 //!
-//! Each block is cut at envelope-bucket boundaries into chunks. One pass over a chunk takes every
-//! channel's minimum and maximum (no branch per sample); the chunk's extremes then update the
-//! envelope bucket and the whole take's peak. Only a channel whose chunk reaches full scale is
+//! Each block is cut at envelope-bucket boundaries into chunks, and chunks into cache-sized pieces.
+//! A piece is decoded to samples, then element-wise min/max passes over rows of a few frames take
+//! every channel's minimum and maximum (no branch per sample); the extremes then update the
+//! envelope bucket and the whole take's peak. Only a channel whose piece reaches full scale is
 //! scanned again, sample by sample, for clipped runs; every other channel's run simply ends.
 
 use crate::loudness::LoudnessTap;
@@ -20,6 +21,10 @@ pub(crate) trait Codec {
     const LOWEST: Self::Value;
     /// Decodes one sample from exactly `WIDTH` little-endian bytes.
     fn decode(bytes: &[u8]) -> Self::Value;
+    /// Decodes every whole sample of `bytes` onto `out`.
+    fn decode_all(bytes: &[u8], out: &mut Vec<Self::Value>) {
+        out.extend(bytes.chunks_exact(Self::WIDTH).map(Self::decode));
+    }
     /// The smaller of two samples (a NaN loses).
     fn lower(a: Self::Value, b: Self::Value) -> Self::Value;
     /// The larger of two samples (a NaN loses).
@@ -94,7 +99,55 @@ macro_rules! int_codec {
 
 int_codec!(Int8, 1, |b| i32::from(b[0]) - 128);
 int_codec!(Int16, 2, |b| i32::from(i16::from_le_bytes(b)));
-int_codec!(Int24, 3, |b| i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8);
+impl Codec for Int24 {
+    type Value = i32;
+    const WIDTH: usize = 3;
+    const HIGHEST: i32 = i32::MAX;
+    const LOWEST: i32 = i32::MIN;
+    #[inline(always)]
+    fn decode(b: &[u8]) -> i32 {
+        let b = bytes::<3>(b);
+        i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8
+    }
+    /// Four samples from three 32-bit loads, sign-extended by shifts.
+    fn decode_all(bytes: &[u8], out: &mut Vec<i32>) {
+        let quads = bytes.chunks_exact(12);
+        let rest = quads.remainder();
+        let start = out.len();
+        out.resize(start + bytes.len() / 12 * 4, 0);
+        let word = |b: &[u8], at: usize| {
+            b.get(at..at + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map_or(0, u32::from_le_bytes)
+        };
+        let extend = |x: u32| ((x << 8) as i32) >> 8;
+        let slots = out.get_mut(start..).unwrap_or_default();
+        for (quad, slot) in quads.zip(slots.chunks_exact_mut(4)) {
+            let (w0, w1, w2) = (word(quad, 0), word(quad, 4), word(quad, 8));
+            slot.copy_from_slice(&[
+                extend(w0),
+                extend((w0 >> 24) | (w1 << 8)),
+                extend((w1 >> 16) | (w2 << 16)),
+                (w2 as i32) >> 8,
+            ]);
+        }
+        out.extend(rest.chunks_exact(3).map(Self::decode));
+    }
+    #[inline(always)]
+    fn lower(a: i32, b: i32) -> i32 {
+        a.min(b)
+    }
+    #[inline(always)]
+    fn higher(a: i32, b: i32) -> i32 {
+        a.max(b)
+    }
+    fn unit(v: i32) -> f64 {
+        f64::from(v) / f64::from(1u32 << 23)
+    }
+    fn full_scale(valid_bits: u32) -> (i32, i32) {
+        int_full_scale(3, valid_bits)
+    }
+}
 int_codec!(Int32, 4, |b| i32::from_le_bytes(b));
 
 macro_rules! float_codec {
@@ -128,6 +181,13 @@ macro_rules! float_codec {
 
 float_codec!(Float32, f32, 4);
 float_codec!(Float64, f64, 8);
+
+/// Samples decoded at once (whole frames; at least one frame).
+const PIECE_SAMPLES: usize = 8192;
+
+/// Frames in one row of the element-wise min/max pass: rows of `channels x ROW_FRAMES` samples
+/// keep sample `i` of every row on channel `i % channels`, and are long enough to vectorise.
+const ROW_FRAMES: usize = 8;
 
 /// What the meter needs to know besides the encoding.
 #[derive(Clone, Copy, Debug)]
@@ -165,8 +225,12 @@ pub(crate) struct Meter<C: Codec> {
     bucket_end: u64,
     filled_buckets: usize,
     frames: u64,
-    /// Per-chunk (min, max) scratch.
-    chunk: Vec<(C::Value, C::Value)>,
+    /// The current piece's samples, decoded, interleaved.
+    decoded: Vec<C::Value>,
+    /// Element-wise minimum of the piece's rows ([`ROW_FRAMES`] frames each).
+    row_lo: Vec<C::Value>,
+    /// Element-wise maximum of the piece's rows.
+    row_hi: Vec<C::Value>,
     loudness: Option<LoudnessTap>,
 }
 
@@ -193,7 +257,9 @@ impl<C: Codec> Meter<C> {
             bucket_end: 0,
             filled_buckets: 0,
             frames: 0,
-            chunk: vec![(C::HIGHEST, C::LOWEST); channels],
+            decoded: Vec::with_capacity(PIECE_SAMPLES + channels),
+            row_lo: vec![C::HIGHEST; channels * ROW_FRAMES],
+            row_hi: vec![C::LOWEST; channels * ROW_FRAMES],
             loudness,
         };
         meter.bucket_end = meter.boundary(1);
@@ -236,26 +302,50 @@ impl<C: Codec> Meter<C> {
         }
     }
 
-    /// Measures a non-empty run of whole frames that all fall in the current bucket.
+    /// Measures a non-empty run of whole frames that all fall in the current bucket, in pieces
+    /// small enough for their decoded samples to stay in cache.
     fn measure_chunk(&mut self, chunk: &[u8]) {
-        let frame_bytes = self.frame_bytes;
-        for acc in self.chunk.iter_mut() {
-            *acc = (C::HIGHEST, C::LOWEST);
+        let frames_per_piece = (PIECE_SAMPLES / self.shape.channels).max(1);
+        for piece in chunk.chunks(frames_per_piece * self.frame_bytes) {
+            self.measure_piece(piece);
         }
-        for frame in chunk.chunks_exact(frame_bytes) {
-            for (sample, acc) in frame.chunks_exact(C::WIDTH).zip(self.chunk.iter_mut()) {
-                let v = C::decode(sample);
-                acc.0 = C::lower(acc.0, v);
-                acc.1 = C::higher(acc.1, v);
+    }
+
+    /// Decodes whole frames into `decoded`, takes each channel's min and max with element-wise
+    /// passes over rows of [`ROW_FRAMES`] frames (no branch per sample, so they vectorise), then
+    /// updates the bucket and the take, and looks for clipped runs only where full scale was reached.
+    fn measure_piece(&mut self, piece: &[u8]) {
+        let channels = self.shape.channels;
+        self.decoded.clear();
+        C::decode_all(piece, &mut self.decoded);
+        let row = self.row_lo.len();
+        self.row_lo.fill(C::HIGHEST);
+        self.row_hi.fill(C::LOWEST);
+        for samples in self.decoded.chunks(row) {
+            for ((lo, hi), &v) in self
+                .row_lo
+                .iter_mut()
+                .zip(self.row_hi.iter_mut())
+                .zip(samples)
+            {
+                *lo = C::lower(*lo, v);
+                *hi = C::higher(*hi, v);
             }
         }
         self.filled_buckets = self.bucket + 1;
-        let channels = self.shape.channels;
         let bucket_start = self.bucket * channels;
         for c in 0..channels {
-            let Some(&(lo, hi)) = self.chunk.get(c) else {
-                continue;
-            };
+            let (mut lo, mut hi) = (C::HIGHEST, C::LOWEST);
+            for (l, h) in self
+                .row_lo
+                .iter()
+                .zip(&self.row_hi)
+                .skip(c)
+                .step_by(channels)
+            {
+                lo = C::lower(lo, *l);
+                hi = C::higher(hi, *h);
+            }
             if let Some(env) = self.envelope.get_mut(bucket_start + c) {
                 env.0 = C::lower(env.0, lo);
                 env.1 = C::higher(env.1, hi);
@@ -265,28 +355,24 @@ impl<C: Codec> Meter<C> {
                 ext.1 = C::higher(ext.1, hi);
             }
             if hi >= self.positive_full_scale || lo <= self.negative_full_scale {
-                self.count_clips(chunk, c);
+                self.count_clips(c);
             } else if let Some(run) = self.runs.get_mut(c) {
                 *run = 0;
             }
         }
     }
 
-    /// Counts the clipped runs of channel `c` in `chunk`, continuing the run the last chunk ended in.
-    fn count_clips(&mut self, chunk: &[u8], c: usize) {
+    /// Counts the clipped runs of channel `c` in the decoded piece, continuing the run the last
+    /// piece ended in.
+    fn count_clips(&mut self, c: usize) {
         let (Some(run), Some(clipped)) = (self.runs.get_mut(c), self.clipped.get_mut(c)) else {
             return;
         };
-        let at = c * C::WIDTH;
         let (positive, negative) = (self.positive_full_scale, self.negative_full_scale);
         let wanted = self.shape.clip_run;
         let mut length = *run;
         let mut count = 0u64;
-        for frame in chunk.chunks_exact(self.frame_bytes) {
-            let Some(sample) = frame.get(at..at + C::WIDTH) else {
-                continue;
-            };
-            let v = C::decode(sample);
+        for &v in self.decoded.iter().skip(c).step_by(self.shape.channels) {
             let full = v >= positive || v <= negative;
             length = if full { length.saturating_add(1) } else { 0 };
             count += u64::from(length == wanted);
