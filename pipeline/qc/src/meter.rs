@@ -22,6 +22,7 @@ pub(crate) trait Codec {
     /// Decodes one sample from exactly `WIDTH` little-endian bytes.
     fn decode(bytes: &[u8]) -> Self::Value;
     /// Decodes every whole sample of `bytes` onto `out`.
+    #[inline(always)]
     fn decode_all(bytes: &[u8], out: &mut Vec<Self::Value>) {
         out.extend(bytes.chunks_exact(Self::WIDTH).map(Self::decode));
     }
@@ -110,6 +111,7 @@ impl Codec for Int24 {
         i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8
     }
     /// Four samples from three 32-bit loads, sign-extended by shifts.
+    #[inline(always)]
     fn decode_all(bytes: &[u8], out: &mut Vec<i32>) {
         let quads = bytes.chunks_exact(12);
         let rest = quads.remainder();
@@ -189,6 +191,18 @@ const PIECE_SAMPLES: usize = 8192;
 /// keep sample `i` of every row on channel `i % channels`, and are long enough to vectorise.
 const ROW_FRAMES: usize = 8;
 
+/// Whether the running processor has AVX2.
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// What the meter needs to know besides the encoding.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct MeterShape {
@@ -232,6 +246,8 @@ pub(crate) struct Meter<C: Codec> {
     /// Element-wise maximum of the piece's rows.
     row_hi: Vec<C::Value>,
     loudness: Option<LoudnessTap>,
+    /// The processor has AVX2 (x86-64 only).
+    avx2: bool,
 }
 
 impl<C: Codec> Meter<C> {
@@ -261,9 +277,17 @@ impl<C: Codec> Meter<C> {
             row_lo: vec![C::HIGHEST; channels * ROW_FRAMES],
             row_hi: vec![C::LOWEST; channels * ROW_FRAMES],
             loudness,
+            avx2: has_avx2(),
         };
         meter.bucket_end = meter.boundary(1);
         meter
+    }
+
+    /// The same meter without the AVX2 code path (to test the portable one).
+    #[cfg(test)]
+    pub(crate) fn portable(mut self) -> Meter<C> {
+        self.avx2 = false;
+        self
     }
 
     /// The first frame of bucket `b` (the end of the last bucket is unbounded).
@@ -311,10 +335,32 @@ impl<C: Codec> Meter<C> {
         }
     }
 
+    /// [`Meter::measure_piece_here`], compiled for AVX2 when the processor has it.
+    fn measure_piece(&mut self, piece: &[u8]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is set only when the running processor reports AVX2.
+            unsafe { self.measure_piece_avx2(piece) };
+            return;
+        }
+        self.measure_piece_here(piece);
+    }
+
+    /// [`Meter::measure_piece_here`] with AVX2 code generation.
+    ///
+    /// # Safety
+    /// The processor must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn measure_piece_avx2(&mut self, piece: &[u8]) {
+        self.measure_piece_here(piece);
+    }
+
     /// Decodes whole frames into `decoded`, takes each channel's min and max with element-wise
     /// passes over rows of [`ROW_FRAMES`] frames (no branch per sample, so they vectorise), then
     /// updates the bucket and the take, and looks for clipped runs only where full scale was reached.
-    fn measure_piece(&mut self, piece: &[u8]) {
+    #[inline(always)]
+    fn measure_piece_here(&mut self, piece: &[u8]) {
         let channels = self.shape.channels;
         self.decoded.clear();
         C::decode_all(piece, &mut self.decoded);

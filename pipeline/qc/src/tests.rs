@@ -396,3 +396,31 @@ fn loudness_of_a_minus_20_dbfs_tone_is_minus_23_lufs() {
     let tp = loudness.true_peak_dbtp.unwrap();
     assert!((tp + 20.0).abs() < 0.1, "{tp} dBTP");
 }
+
+#[test]
+fn the_portable_path_gives_the_same_figures_as_the_vector_one() {
+    use crate::meter::{Float32, Int16, Int24, Meter, MeterShape};
+    fn both<C: crate::meter::Codec>(encoding: Encoding) {
+        let audio = take(encoding);
+        let shape = MeterShape {
+            channels: 4,
+            valid_bits: u32::from(encoding.bits),
+            expected_frames: FRAMES as u64,
+            envelope_points: ENVELOPE_POINTS,
+            clip_run: 3,
+            silence_dbfs: -60.0,
+        };
+        let mut vector = Meter::<C>::new(shape, None);
+        let mut portable = Meter::<C>::new(shape, None).portable();
+        for block in audio.chunks(4 * encoding.width() * 1000) {
+            vector.feed(block);
+            portable.feed(block);
+        }
+        let (vector, portable) = (vector.finish(), portable.finish());
+        assert_eq!(vector, portable, "{encoding:?}");
+        assert_eq!(portable.channels[2].clipped_runs, EXPECTED_RUNS);
+    }
+    both::<Int16>(ENCODINGS[1]);
+    both::<Int24>(ENCODINGS[2]);
+    both::<Float32>(ENCODINGS[4]);
+}
