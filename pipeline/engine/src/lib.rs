@@ -6,13 +6,17 @@
 //! anything, so a crash never leaves a half file under a final name.
 
 mod execute;
+mod output;
 mod plan;
+mod produce;
 pub mod qc;
 mod report;
 mod steps;
 
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
+pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
+pub use produce::is_verbatim;
 pub use qc::{TakeQc, TrackQc};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};

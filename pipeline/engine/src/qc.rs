@@ -1,16 +1,16 @@
 //! Audio QC of a file's audio: the meter's format from a header, the figures per track named as
 //! delivered, and the `audio/silent-track` and `audio/clipping` findings.
 //!
-//! The engine measures on the verification read-back of each delivered file (output channel `i`
-//! is delivered track `i`), so QC costs no extra read; with `--no-verify` there is no QC.
+//! The engine measures in the write pass ([`DeliveryQc`] is the writer's audio tap, which sees the
+//! output frames, so output channel `i` is delivered track `i`): QC costs no extra read.
 
 use std::io::{Read, Seek};
 use std::path::Path;
 
 use rollcall_findings::{Finding, Severity};
 use rollcall_qc::{Envelope, QcError, QcFormat, QcMeter, QcReport, QcSettings, SampleEncoding};
-use rollcall_take::{SourceTake, TrackState};
-use rollcall_wav::{read_audio_blocks, Header, SampleFormat, WavError};
+use rollcall_take::{Changes, RenderedTake, SourceTake, TrackState};
+use rollcall_wav::{read_audio_blocks, AudioTap, Fmt, Header, SampleFormat, WavError};
 
 /// Rule id of a track whose peak stays below the silence threshold.
 pub const RULE_SILENT_TRACK: &str = "audio/silent-track";
@@ -76,19 +76,76 @@ pub enum QcReadError {
     Wav(#[from] WavError),
 }
 
-/// The meter's view of a file's format.
-pub fn qc_format(header: &Header) -> QcFormat {
+/// The meter's view of a stream of `frames` frames in format `fmt`.
+pub fn qc_format(fmt: &Fmt, frames: u64) -> QcFormat {
     QcFormat {
-        channels: header.fmt.channels,
-        bits_per_sample: header.fmt.bits_per_sample,
-        valid_bits: header.fmt.valid_bits,
-        block_align: header.fmt.block_align,
-        encoding: match header.fmt.sample_format() {
+        channels: fmt.channels,
+        bits_per_sample: fmt.bits_per_sample,
+        valid_bits: fmt.valid_bits,
+        block_align: fmt.block_align,
+        encoding: match fmt.sample_format() {
             SampleFormat::Int => SampleEncoding::Int,
             SampleFormat::Float => SampleEncoding::Float,
         },
-        sample_rate: header.fmt.sample_rate,
-        expected_frames: header.frames(),
+        sample_rate: fmt.sample_rate,
+        expected_frames: frames,
+    }
+}
+
+/// Audio QC of one delivered file in its write pass: the writer's audio tap feeds the meter with
+/// the output frames.
+pub(crate) struct DeliveryQc {
+    meter: Option<Result<QcMeter, String>>,
+    labels: Vec<TrackLabel>,
+}
+
+impl DeliveryQc {
+    /// QC of `source` written as `rendered` with `changes`; measures nothing when QC is off.
+    pub(crate) fn new(
+        settings: &QcSettings,
+        source: &SourceTake,
+        rendered: &RenderedTake,
+        changes: &Changes,
+    ) -> DeliveryQc {
+        if !settings.enabled {
+            return DeliveryQc {
+                meter: None,
+                labels: Vec::new(),
+            };
+        }
+        let labels = delivered_labels(source, &changes.tracks);
+        let fmt = match &rendered.map {
+            Some(map) => source
+                .header
+                .fmt
+                .relaid(u16::try_from(map.order.len()).unwrap_or(u16::MAX)),
+            None => source.header.fmt.clone(),
+        };
+        let meter = QcMeter::new(
+            &qc_format(&fmt, source.header.frames()),
+            settings,
+            mix_channel(&labels),
+        )
+        .map_err(|e| e.to_string());
+        DeliveryQc {
+            meter: Some(meter),
+            labels,
+        }
+    }
+
+    /// The figures, or why they could not be measured; `None` when QC is off.
+    pub(crate) fn finish(self) -> Option<Result<TakeQc, String>> {
+        let labels = self.labels;
+        self.meter
+            .map(|meter| meter.map(|m| take_qc(m.finish(), &labels)))
+    }
+}
+
+impl AudioTap for DeliveryQc {
+    fn audio(&mut self, frames: &[u8]) {
+        if let Some(Ok(meter)) = self.meter.as_mut() {
+            meter.feed(frames);
+        }
     }
 }
 
@@ -160,7 +217,11 @@ pub fn measure_audio<R: Read + Seek>(
     settings: &QcSettings,
     labels: &[TrackLabel],
 ) -> Result<TakeQc, QcReadError> {
-    let mut meter = QcMeter::new(&qc_format(header), settings, mix_channel(labels))?;
+    let mut meter = QcMeter::new(
+        &qc_format(&header.fmt, header.frames()),
+        settings,
+        mix_channel(labels),
+    )?;
     read_audio_blocks(r, header, &mut |block| meter.feed(block))?;
     Ok(take_qc(meter.finish(), labels))
 }

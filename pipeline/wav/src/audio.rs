@@ -104,23 +104,10 @@ impl ChannelHasher {
 
 /// Hashes each channel of an existing file's audio (whole frames), streaming in 1 MiB blocks.
 pub fn digest_audio<R: Read + Seek>(r: &mut R, header: &Header) -> Result<AudioDigest, WavError> {
-    digest_audio_with(r, header, &mut |_| {})
-}
-
-/// [`digest_audio`] that also hands every block of whole interleaved frames to `tap` (audio QC
-/// measures the read-back this way instead of reading the file again).
-pub fn digest_audio_with<R: Read + Seek>(
-    r: &mut R,
-    header: &Header,
-    tap: &mut dyn FnMut(&[u8]),
-) -> Result<AudioDigest, WavError> {
     let ba = usize::from(header.fmt.block_align);
     let bps = usize::from(header.fmt.bytes_per_sample());
     let mut hasher = ChannelHasher::new(usize::from(header.fmt.channels), bps, ba);
-    read_audio_blocks(r, header, &mut |block| {
-        hasher.update(block);
-        tap(block);
-    })?;
+    read_audio_blocks(r, header, &mut |block| hasher.update(block))?;
     Ok(hasher.finish())
 }
 

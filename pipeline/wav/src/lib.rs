@@ -16,7 +16,7 @@ mod head;
 mod header;
 mod writer;
 
-pub use audio::{digest_audio, digest_audio_with, read_audio_blocks, AudioDigest};
+pub use audio::{digest_audio, read_audio_blocks, AudioDigest};
 pub use bext::{Bext, BEXT_FIXED_LEN};
 pub use description::{
     parse_description, remove_description_key, set_description_key, DescriptionLine,
@@ -25,9 +25,12 @@ pub use error::WavError;
 pub use fmt::{Fmt, SampleFormat, FORMAT_EXTENSIBLE, FORMAT_IEEE_FLOAT, FORMAT_PCM, MAX_CHANNELS};
 pub use head::{HeadReader, HEAD_BYTES};
 pub use header::{
-    read_header, read_payload, Chunk, Container, Header, MAX_CHUNKS, MAX_METADATA_CHUNK,
+    read_header, read_payload, Chunk, Container, Header, Recovery, MAX_CHUNKS, MAX_METADATA_CHUNK,
 };
-pub use writer::{write_file, ChannelMap, OutChunk, WriteOptions, WriteReport};
+pub use writer::{
+    copy_verbatim, write_file, write_file_tapped, AudioTap, ChannelMap, NoTap, OutChunk,
+    WriteOptions, WriteReport,
+};
 
 /// The identity layout of a file: every chunk copied in order, `data` replaced by the audio.
 pub fn identity_layout(header: &Header) -> Vec<OutChunk> {
