@@ -440,19 +440,23 @@ fn qc_follows_the_recipe_thresholds_with_or_without_verification() {
         files[0].clone()
     };
     // Below -95 dBFS only is silent, runs of 5 or more only are clipping: the 6-sample run.
-    let file = run("a", &[]);
-    let runs: Vec<u64> = file["qc"]["tracks"]
+    let verified = run("a", &[]);
+    let runs: Vec<u64> = verified["qc"]["tracks"]
         .as_array()
         .expect("qc tracks")
         .iter()
         .map(|t| t["clipped_runs"].as_u64().unwrap())
         .collect();
     assert_eq!(runs, [0, 0, 1, 0, 0, 0, 0, 0]);
-    assert_eq!(file["findings"].as_array().map(Vec::len), Some(1), "{file}");
+    assert_eq!(
+        verified["findings"].as_array().map(Vec::len),
+        Some(1),
+        "{verified}"
+    );
     // --set wins over the recipe.
     let file = run("b", &["--set", "qc.silence_dbfs=-60"]);
     assert_eq!(file["findings"].as_array().map(Vec::len), Some(2), "{file}");
     // QC is measured in the write pass, so it does not need the verification read; QC off, none.
-    assert_eq!(run("c", &["--no-verify"])["qc"], file["qc"]);
+    assert_eq!(run("c", &["--no-verify"])["qc"], verified["qc"]);
     assert!(run("d", &["--set", "qc.enabled=false"])["qc"].is_null());
 }
