@@ -206,7 +206,7 @@ pub fn inspect(args: InspectArgs) -> Result<Outcome> {
         .iter()
         .any(|f| (f.error.is_some() && f.container.is_none()) || f.audio_failed);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&files)?);
+        outln!("{}", serde_json::to_string_pretty(&files)?);
     } else {
         for file in &files {
             print_human(file);
@@ -220,21 +220,21 @@ pub fn inspect(args: InspectArgs) -> Result<Outcome> {
 }
 
 fn print_human(file: &InspectedFile) {
-    println!("{}", file.path);
+    outln!("{}", file.path);
     let Some(container) = file.container else {
-        println!("  error: {}", file.error.as_deref().unwrap_or("unreadable"));
-        println!();
+        outln!("  error: {}", file.error.as_deref().unwrap_or("unreadable"));
+        outln!("");
         return;
     };
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
-    println!(
+    outln!(
         "  {container}, {} ch, {} Hz, {}-bit, {} frames",
         file.channels.unwrap_or(0),
         file.sample_rate.unwrap_or(0),
         file.bits_per_sample.unwrap_or(0),
         file.frames.unwrap_or(0)
     );
-    println!(
+    outln!(
         "  scene {}  take {}  tape {}  circled {}",
         dash(&file.scene),
         dash(&file.take),
@@ -242,27 +242,27 @@ fn print_human(file: &InspectedFile) {
         dash(&file.circled)
     );
     match (&file.timecode, &file.timecode_rate) {
-        (Some(tc), Some(rate)) => println!("  start {tc} @ {rate}"),
-        (Some(clock), None) => println!("  start {clock} (clock time; timecode rate unknown)"),
-        _ => println!("  start -"),
+        (Some(tc), Some(rate)) => outln!("  start {tc} @ {rate}"),
+        (Some(clock), None) => outln!("  start {clock} (clock time; timecode rate unknown)"),
+        _ => outln!("  start -"),
     }
     if let Some(recovery) = &file.recovery {
-        println!("  needs recovery: {recovery}");
+        outln!("  needs recovery: {recovery}");
     }
     if let Some(project) = &file.project {
-        println!("  project {project}");
+        outln!("  project {project}");
     }
     if let Some(error) = &file.error {
-        println!("  warning: {error}");
+        outln!("  warning: {error}");
     }
     let measured = file.tracks.iter().any(|t| t.audio.is_some());
     if measured {
-        println!(
+        outln!(
             "  {:>3} {:>4}  {:<24} {:<10} {:>9} {:>7}  SILENT",
             "#", "CH", "NAME", "FUNCTION", "PEAK dBFS", "CLIPPED"
         );
     } else {
-        println!("  {:>3} {:>4}  {:<24} FUNCTION", "#", "CH", "NAME");
+        outln!("  {:>3} {:>4}  {:<24} FUNCTION", "#", "CH", "NAME");
     }
     for track in &file.tracks {
         let channel = track
@@ -272,7 +272,7 @@ fn print_human(file: &InspectedFile) {
         let name = track.name.as_deref().unwrap_or("-");
         let function = track.function.as_deref().unwrap_or("-");
         match &track.audio {
-            Some(audio) => println!(
+            Some(audio) => outln!(
                 "  {:>3} {:>4}  {:<24} {:<10} {:>9} {:>7}  {}",
                 track.interleave_index,
                 channel,
@@ -284,7 +284,7 @@ fn print_human(file: &InspectedFile) {
                 audio.clipped_runs,
                 if audio.silent { "silent" } else { "-" }
             ),
-            None => println!(
+            None => outln!(
                 "  {:>3} {:>4}  {:<24} {}",
                 track.interleave_index, channel, name, function
             ),
@@ -294,7 +294,7 @@ fn print_human(file: &InspectedFile) {
         let level = |v: Option<f64>, unit: &str| {
             v.map_or_else(|| format!("- {unit}"), |v| format!("{v:.1} {unit}"))
         };
-        println!(
+        outln!(
             "  loudness of track {}: {}, true peak {}",
             loudness.track,
             level(loudness.integrated_lufs, "LUFS"),
@@ -306,6 +306,6 @@ fn print_human(file: &InspectedFile) {
         .iter()
         .map(|c| format!("{}({})", c.id.trim_end(), c.size))
         .collect();
-    println!("  chunks: {}", chunks.join(" "));
-    println!();
+    outln!("  chunks: {}", chunks.join(" "));
+    outln!("");
 }

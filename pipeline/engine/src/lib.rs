@@ -12,6 +12,7 @@ mod produce;
 pub mod qc;
 mod report;
 mod steps;
+mod watch;
 
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
 pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
@@ -22,6 +23,7 @@ pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
 pub use rollcall_qc::QcSettings;
 pub use steps::{build_steps, BuiltStep};
+pub use watch::{calls_in_progress, start_watchdog, PluginCall};
 
 /// A problem that makes the whole run invalid (exit code 2): nothing is written.
 #[derive(Debug, thiserror::Error)]

@@ -206,9 +206,7 @@ fn plan_one(
     let mut take = source.describe(&input_folder, &options.vars);
     let mut changes = Changes::new(&source);
     for built in steps {
-        let edits = built
-            .step
-            .apply(&take)
+        let edits = crate::watch::watched(&built.plugin, &input.path, || built.step.apply(&take))
             .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
         changes
             .apply(&mut take, edits)

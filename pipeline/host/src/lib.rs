@@ -455,6 +455,7 @@ fn root_symbols(name: &str) -> Vec<String> {
 }
 
 /// Open a library (kept loaded for the life of the process) and find its root-module header.
+#[allow(unsafe_code)] // looking a symbol up in a loaded library is unsafe by nature; see SAFETY
 fn open_header(name: &str, file: &Path) -> Result<&'static LibHeader, LibraryError> {
     let library = RawLibrary::load_at(file)?;
     let mut last_error = None;

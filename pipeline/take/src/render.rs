@@ -354,8 +354,10 @@ pub fn render(
                 // Whole lines only: when every name does not fit, names are shortened evenly (never
                 // below 3 characters); failing that the bext carries no track lines at all. Either
                 // way iXML keeps the full names and is authoritative.
-                let fitted = (3..=longest.max(3)).rev().find_map(|width| {
-                    let text = with_track_lines(
+                // The description only grows with the width, so the widest that fits is found by
+                // bisection: a few renders, whatever the names' length.
+                let render_at = |width: usize| {
+                    with_track_lines(
                         &description,
                         &lines,
                         spelling,
@@ -363,9 +365,26 @@ pub fn render(
                         &names,
                         width,
                         rewrite_all,
-                    );
-                    (text.len() <= BEXT_DESCRIPTION_BYTES).then_some((width, text))
-                });
+                    )
+                };
+                let fits = |width: usize| render_at(width).len() <= BEXT_DESCRIPTION_BYTES;
+                let fitted = if fits(longest.max(3)) {
+                    Some(longest.max(3))
+                } else if fits(3) {
+                    let (mut good, mut bad) = (3, longest.max(3));
+                    while bad - good > 1 {
+                        let middle = good + (bad - good) / 2;
+                        if fits(middle) {
+                            good = middle;
+                        } else {
+                            bad = middle;
+                        }
+                    }
+                    Some(good)
+                } else {
+                    None
+                }
+                .map(|width| (width, render_at(width)));
                 match fitted {
                     Some((width, text)) => {
                         if width < longest {
