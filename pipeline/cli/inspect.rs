@@ -259,7 +259,12 @@ fn print_human(file: &InspectedFile) {
     if measured {
         outln!(
             "  {:>3} {:>4}  {:<24} {:<10} {:>9} {:>7}  SILENT",
-            "#", "CH", "NAME", "FUNCTION", "PEAK dBFS", "CLIPPED"
+            "#",
+            "CH",
+            "NAME",
+            "FUNCTION",
+            "PEAK dBFS",
+            "CLIPPED"
         );
     } else {
         outln!("  {:>3} {:>4}  {:<24} FUNCTION", "#", "CH", "NAME");
@@ -286,7 +291,10 @@ fn print_human(file: &InspectedFile) {
             ),
             None => outln!(
                 "  {:>3} {:>4}  {:<24} {}",
-                track.interleave_index, channel, name, function
+                track.interleave_index,
+                channel,
+                name,
+                function
             ),
         }
     }
