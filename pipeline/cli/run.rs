@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rollcall_engine::{
-    build_steps, execute, lock_output, plan, start_watchdog, write_report, BuiltStep, EngineError,
-    ExecuteOptions, FileStatus, Plan, PlanOptions, LOCK_FILE,
+    attach_findings, build_steps, execute, lock_output, mixer_reports, plan, reconcile_batch,
+    start_watchdog, write_report, write_sound_reports, BuiltStep, EngineError, ExecuteOptions,
+    FileStatus, Plan, PlanOptions, SoundReportOptions, LOCK_FILE,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -199,6 +200,15 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     if args.dry_run {
         return print_plan(&plan, args.json);
     }
+    // The mixer's reports (the sound-report steps' `csv`) against the whole batch.
+    let mixer_reports = match mixer_reports(&recipe) {
+        Ok(reports) => reports,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            return Ok(Outcome::Invalid);
+        }
+    };
+    let report_findings = reconcile_batch(&mixer_reports, &plan);
     let interrupt = Arc::new(AtomicBool::new(false));
     {
         let flag = Arc::clone(&interrupt);
@@ -206,7 +216,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     }
     let progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
-    let summary = execute(
+    let mut summary = execute(
         &plan,
         &ExecuteOptions {
             jobs: args.jobs,
@@ -217,13 +227,40 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             ..ExecuteOptions::default()
         },
     );
+    attach_findings(&mut summary, report_findings);
     let report = write_report(&out_root, &summary)
         .with_context(|| format!("writing the report into {}", out_root.display()));
+    let sound_reports = write_sound_reports(
+        &out_root,
+        &summary,
+        &SoundReportOptions {
+            show: recipe.vars.get("show").cloned(),
+            mixer_reports,
+        },
+    )
+    .with_context(|| format!("writing the sound reports into {}", out_root.display()));
+    if !args.quiet {
+        for finding in summary
+            .findings
+            .iter()
+            .chain(summary.files.iter().flat_map(|f| f.findings.iter()))
+            .filter(|f| f.rule.starts_with("report/"))
+        {
+            eprintln!(
+                "rollcall: {}: {}: {}",
+                finding.severity,
+                finding.rule,
+                printable(&finding.message)
+            );
+        }
+    }
     for file in &summary.files {
         if let Some(reason) = &file.reason {
             let word = match file.status {
                 FileStatus::Recovered => "recovered",
                 FileStatus::Withheld => "withheld",
+                FileStatus::Mirror if args.quiet => continue,
+                FileStatus::Mirror => "mirror",
                 FileStatus::Interrupted => continue,
                 _ => "failed",
             };
@@ -280,6 +317,16 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     }
     let report_failed = match report {
         Ok(_) => false,
+        Err(e) => {
+            eprintln!("rollcall: {e:#}");
+            true
+        }
+    };
+    if let (false, Ok(Some(index))) = (args.quiet, sound_reports.as_ref().map(|p| p.last())) {
+        eprintln!("rollcall: sound reports: {}", index.display());
+    }
+    let report_failed = match sound_reports {
+        Ok(_) => report_failed,
         Err(e) => {
             eprintln!("rollcall: {e:#}");
             true

@@ -11,6 +11,7 @@ mod plan;
 mod produce;
 pub mod qc;
 mod report;
+mod soundreports;
 mod steps;
 mod watch;
 
@@ -22,6 +23,10 @@ pub use qc::{TakeQc, TrackQc};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
 pub use rollcall_qc::QcSettings;
+pub use soundreports::{
+    attach_findings, mixer_reports, reconcile_batch, write_sound_reports, SoundReportOptions,
+    REPORTS_FOLDER,
+};
 pub use steps::{build_steps, BuiltStep};
 pub use watch::{calls_in_progress, start_watchdog, PluginCall};
 

@@ -19,9 +19,12 @@ pub struct PluginCall {
     pub elapsed: Duration,
 }
 
+/// Plugin calls in progress by thread: plugin, take, start.
+type CallTable = Mutex<HashMap<ThreadId, (String, PathBuf, Instant)>>;
+
 /// Calls in progress, by thread.
-fn calls() -> &'static Mutex<HashMap<ThreadId, (String, PathBuf, Instant)>> {
-    static CALLS: OnceLock<Mutex<HashMap<ThreadId, (String, PathBuf, Instant)>>> = OnceLock::new();
+fn calls() -> &'static CallTable {
+    static CALLS: OnceLock<CallTable> = OnceLock::new();
     CALLS.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
@@ -56,7 +59,7 @@ pub fn calls_in_progress() -> Vec<PluginCall> {
                 .collect()
         })
         .unwrap_or_default();
-    list.sort_by(|a, b| b.elapsed.cmp(&a.elapsed));
+    list.sort_by_key(|c| std::cmp::Reverse(c.elapsed));
     list
 }
 
