@@ -3,7 +3,8 @@
 //! Makes SMALL (2,000 two-track 24-bit takes of 1 s) and BIG (8 eight-track 24-bit takes of 120 s,
 //! Sound Devices layout MixL, MixR, Boom, Lav1-5) in a temp folder, then times, interleaved over
 //! several rounds (medians):
-//! - `cp -r` + `sync` of BIG vs `rollcall run` of a channel-layout recipe (drop MixR) over BIG;
+//! - `cp -r` + `sync` of BIG vs `rollcall run` of a channel-layout recipe (drop MixR) over BIG, with
+//!   audio QC (the default) and without (`--set qc.enabled=false`);
 //! - `cp -r` + `sync` of SMALL vs `rollcall run` of a rename + track-names recipe over SMALL;
 //! - `rollcall inspect --json` over SMALL;
 //! - peak memory and CPU use of the rollcall runs (`/usr/bin/time -v`, when installed);
@@ -255,6 +256,10 @@ fn plugin_dir() -> PathBuf {
 }
 
 fn rollcall_run(recipe: &Path, input: &Path, out: &Path) -> Measure {
+    rollcall_run_with(recipe, input, out, &[])
+}
+
+fn rollcall_run_with(recipe: &Path, input: &Path, out: &Path, extra: &[&str]) -> Measure {
     let mut command = rollcall();
     command
         .arg("run")
@@ -264,7 +269,8 @@ fn rollcall_run(recipe: &Path, input: &Path, out: &Path) -> Measure {
         .arg(out)
         .arg("--quiet")
         .arg("--plugin-dir")
-        .arg(plugin_dir());
+        .arg(plugin_dir())
+        .args(extra);
     measure(command, true)
 }
 
@@ -355,6 +361,7 @@ fn main() {
 
     let mut cp_big = Row::default();
     let mut run_big = Row::default();
+    let mut run_big_no_qc = Row::default();
     let mut cp_small = Row::default();
     let mut run_small = Row::default();
     let mut inspect = Row::default();
@@ -367,6 +374,13 @@ fn main() {
         cp_big.push(copy_and_sync(&big, &out));
         remove(&out);
         run_big.push(rollcall_run(&layout, &big, &out));
+        remove(&out);
+        run_big_no_qc.push(rollcall_run_with(
+            &layout,
+            &big,
+            &out,
+            &["--set", "qc.enabled=false"],
+        ));
         remove(&out);
         cp_small.push(copy_and_sync(&small, &out));
         remove(&out);
@@ -463,6 +477,13 @@ fn main() {
     line(
         "BIG: rollcall run (channel-layout, drop MixR)",
         &run_big,
+        Some(&cp_big),
+        big_bytes,
+        big_files.len(),
+    );
+    line(
+        "BIG: rollcall run, QC off (--set qc.enabled=false)",
+        &run_big_no_qc,
         Some(&cp_big),
         big_bytes,
         big_files.len(),

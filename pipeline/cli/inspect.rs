@@ -1,9 +1,12 @@
 //! `rollcall inspect`: what rollcall reads from files.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use rayon::prelude::*;
+use rollcall_engine::qc::{measure_audio, source_labels, LoudnessQc, TrackQc};
+use rollcall_engine::QcSettings;
 use rollcall_take::SourceTake;
 use rollcall_wav::Container;
 use serde::Serialize;
@@ -19,6 +22,12 @@ pub struct InspectArgs {
     /// Print a JSON array with one object per file.
     #[arg(long)]
     json: bool,
+    /// Also read the audio: each track's sample peak (dBFS), clipped runs and whether it is silent.
+    #[arg(long)]
+    audio: bool,
+    /// With the audio, the integrated loudness (LUFS) and true peak (dBTP) of the mix track (or track 1).
+    #[arg(long)]
+    loudness: bool,
 }
 
 /// One file as `inspect --json` prints it.
@@ -39,10 +48,14 @@ struct InspectedFile {
     timecode: Option<String>,
     timecode_rate: Option<String>,
     tracks: Vec<InspectedTrack>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loudness: Option<LoudnessQc>,
     chunks: Vec<InspectedChunk>,
     /// Set when the take was not finalized: what is wrong and how many frames a run recovers.
     recovery: Option<String>,
     error: Option<String>,
+    #[serde(skip)]
+    audio_failed: bool,
 }
 
 #[derive(Serialize, Debug)]
@@ -51,6 +64,27 @@ struct InspectedTrack {
     channel_index: Option<u32>,
     name: Option<String>,
     function: Option<String>,
+    /// With `--audio`: `peak_dbfs`, `clipped_runs`, `silent`.
+    #[serde(flatten)]
+    audio: Option<TrackAudio>,
+}
+
+/// The audio figures of one track, as `inspect --audio` prints them.
+#[derive(Serialize, Debug)]
+struct TrackAudio {
+    peak_dbfs: Option<f64>,
+    clipped_runs: u64,
+    silent: bool,
+}
+
+impl From<&TrackQc> for TrackAudio {
+    fn from(track: &TrackQc) -> Self {
+        TrackAudio {
+            peak_dbfs: track.peak_dbfs,
+            clipped_runs: track.clipped_runs,
+            silent: track.silent,
+        }
+    }
 }
 
 #[derive(Serialize, Debug)]
@@ -68,7 +102,14 @@ fn container_name(container: Container) -> &'static str {
     }
 }
 
-fn inspect_one(path: &Path) -> InspectedFile {
+/// What `inspect` reads besides the header.
+#[derive(Clone, Copy, Debug)]
+struct Reading {
+    audio: bool,
+    loudness: bool,
+}
+
+fn inspect_one(path: &Path, reading: Reading) -> InspectedFile {
     let mut file = InspectedFile {
         path: path.display().to_string(),
         ..InspectedFile::default()
@@ -108,6 +149,7 @@ fn inspect_one(path: &Path) -> InspectedFile {
             channel_index: t.channel_index,
             name: t.name,
             function: t.function,
+            audio: None,
         })
         .collect();
     file.chunks = header
@@ -122,15 +164,47 @@ fn inspect_one(path: &Path) -> InspectedFile {
     if let Some(reason) = &take.ixml_error {
         file.error = Some(format!("iXML unreadable: {reason}"));
     }
+    if reading.audio {
+        let settings = QcSettings {
+            loudness: reading.loudness,
+            ..QcSettings::default()
+        };
+        let measured = File::open(path)
+            .map_err(|e| e.to_string())
+            .and_then(|mut f| {
+                measure_audio(&mut f, &take.header, &settings, &source_labels(&take))
+                    .map_err(|e| e.to_string())
+            });
+        match measured {
+            Ok(qc) => {
+                for (track, measured) in file.tracks.iter_mut().zip(&qc.tracks) {
+                    track.audio = Some(TrackAudio::from(measured));
+                }
+                file.loudness = qc.loudness;
+            }
+            Err(e) => {
+                file.error = Some(format!("audio unreadable: {e}"));
+                file.audio_failed = true;
+            }
+        }
+    }
     file
 }
 
 /// Read every file in parallel and print what rollcall sees; exit 1 when some cannot be read.
 pub fn inspect(args: InspectArgs) -> Result<Outcome> {
-    let files: Vec<InspectedFile> = args.files.par_iter().map(|p| inspect_one(p)).collect();
+    let reading = Reading {
+        audio: args.audio || args.loudness,
+        loudness: args.loudness,
+    };
+    let files: Vec<InspectedFile> = args
+        .files
+        .par_iter()
+        .map(|p| inspect_one(p, reading))
+        .collect();
     let failed = files
         .iter()
-        .any(|f| f.error.is_some() && f.container.is_none());
+        .any(|f| (f.error.is_some() && f.container.is_none()) || f.audio_failed);
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&files)?);
     } else {
@@ -181,17 +255,58 @@ fn print_human(file: &InspectedFile) {
     if let Some(error) = &file.error {
         outln!("  warning: {error}");
     }
-    outln!("  {:>3} {:>4}  {:<24} FUNCTION", "#", "CH", "NAME");
-    for track in &file.tracks {
+    let measured = file.tracks.iter().any(|t| t.audio.is_some());
+    if measured {
         outln!(
-            "  {:>3} {:>4}  {:<24} {}",
-            track.interleave_index,
-            track
-                .channel_index
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "-".into()),
-            track.name.as_deref().unwrap_or("-"),
-            track.function.as_deref().unwrap_or("-")
+            "  {:>3} {:>4}  {:<24} {:<10} {:>9} {:>7}  SILENT",
+            "#",
+            "CH",
+            "NAME",
+            "FUNCTION",
+            "PEAK dBFS",
+            "CLIPPED"
+        );
+    } else {
+        outln!("  {:>3} {:>4}  {:<24} FUNCTION", "#", "CH", "NAME");
+    }
+    for track in &file.tracks {
+        let channel = track
+            .channel_index
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".into());
+        let name = track.name.as_deref().unwrap_or("-");
+        let function = track.function.as_deref().unwrap_or("-");
+        match &track.audio {
+            Some(audio) => outln!(
+                "  {:>3} {:>4}  {:<24} {:<10} {:>9} {:>7}  {}",
+                track.interleave_index,
+                channel,
+                name,
+                function,
+                audio
+                    .peak_dbfs
+                    .map_or_else(|| "-inf".to_string(), |db| format!("{db:.1}")),
+                audio.clipped_runs,
+                if audio.silent { "silent" } else { "-" }
+            ),
+            None => outln!(
+                "  {:>3} {:>4}  {:<24} {}",
+                track.interleave_index,
+                channel,
+                name,
+                function
+            ),
+        }
+    }
+    if let Some(loudness) = &file.loudness {
+        let level = |v: Option<f64>, unit: &str| {
+            v.map_or_else(|| format!("- {unit}"), |v| format!("{v:.1} {unit}"))
+        };
+        outln!(
+            "  loudness of track {}: {}, true peak {}",
+            loudness.track,
+            level(loudness.integrated_lufs, "LUFS"),
+            level(loudness.true_peak_dbtp, "dBTP")
         );
     }
     let chunks: Vec<String> = file

@@ -217,6 +217,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             jobs: args.jobs,
             verify: !args.no_verify,
             progress,
+            qc: recipe.qc.clone(),
             interrupt: Some(Arc::clone(&interrupt)),
             md5: recipe.manifest.md5(),
             ..ExecuteOptions::default()
@@ -277,6 +278,15 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
                     "rollcall: warning: {}: {}",
                     file.source.display(),
                     printable(warning)
+                );
+            }
+            for finding in &file.findings {
+                eprintln!(
+                    "rollcall: {}: {}: {} [{}]",
+                    finding.severity,
+                    file.source.display(),
+                    printable(&finding.message),
+                    finding.rule
                 );
             }
         }

@@ -12,12 +12,14 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use rollcall_findings::Finding;
+use rollcall_qc::QcSettings;
 use rollcall_take::SourceTake;
-use rollcall_wav::{read_header, NoTap, WriteOptions};
+use rollcall_wav::{read_header, WriteOptions};
 
 use crate::output::{is_stale_temp, temp_owner_tag, CreatedFolders, TEMP_SUFFIX};
 use crate::plan::{Plan, PlannedFile};
 use crate::produce::{hex128, produce, HashingWriter};
+use crate::qc::{self, DeliveryQc, TakeQc};
 
 /// How a run writes.
 #[derive(Clone, Debug)]
@@ -35,6 +37,8 @@ pub struct ExecuteOptions {
     /// Also hash each written file's bytes with MD5 (`[manifest] hashes` has `md5`), into
     /// [`ContentHash::md5`].
     pub md5: bool,
+    /// Audio QC thresholds (the recipe's `[qc]`); measured in the write pass.
+    pub qc: QcSettings,
 }
 
 impl Default for ExecuteOptions {
@@ -46,6 +50,7 @@ impl Default for ExecuteOptions {
             write: WriteOptions::default(),
             interrupt: None,
             md5: false,
+            qc: QcSettings::default(),
         }
     }
 }
@@ -104,6 +109,8 @@ pub struct FileOutcome {
     pub findings: Vec<Finding>,
     /// Hashes of the whole delivered file's bytes as written (for the delivery manifest).
     pub content_hash: Option<ContentHash>,
+    /// Audio QC of the delivered file, per delivered track (none when not written or QC is off).
+    pub qc: Option<TakeQc>,
 }
 
 /// Hashes of a delivered file's bytes, as lowercase hex (the forms ASC MHL uses).
@@ -154,6 +161,7 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
             warnings: Vec::new(),
             findings: skipped.findings.clone(),
             content_hash: None,
+            qc: None,
         });
     }
     remove_stale_temp_files(plan);
@@ -313,6 +321,7 @@ fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<Fi
                 warnings: file.warnings.clone(),
                 findings: Vec::new(),
                 content_hash: None,
+                qc: None,
             };
             let result = match written {
                 None => {
@@ -338,6 +347,16 @@ fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<Fi
                     if let Some(repaired) = delivered.recovered {
                         outcome.status = FileStatus::Recovered;
                         outcome.reason = Some(repaired);
+                    }
+                    match delivered.qc {
+                        Some(Ok(qc)) => {
+                            outcome.findings.extend(qc::qc_findings(&file.source, &qc));
+                            outcome.qc = Some(qc);
+                        }
+                        Some(Err(reason)) => outcome
+                            .warnings
+                            .push(format!("audio QC not measured: {reason}")),
+                        None => {}
                     }
                 }
                 Err(Failure::Interrupted) => {
@@ -425,12 +444,15 @@ struct WrittenTemp {
     recovered: Option<String>,
     /// The source as it was while it was read.
     stamp: SourceStamp,
+    /// Audio QC of what was written (or why not); none when QC is off.
+    qc: Option<Result<TakeQc, String>>,
 }
 
 /// What a delivered file's outcome records.
 struct Delivered {
     xxh128: String,
     recovered: Option<String>,
+    qc: Option<Result<TakeQc, String>>,
 }
 
 /// Write one file under a temp name in its final folder (not yet synced). The source is opened once:
@@ -486,13 +508,14 @@ fn write_temp(file: &PlannedFile, context: &DeliveryContext<'_>) -> Result<Writt
         },
         interrupt: context.options.interrupt.as_deref(),
     });
+    let mut audio_qc = DeliveryQc::new(&context.options.qc, &source, &rendered, &file.changes);
     let report = produce(
         &source_file,
         &source,
         &rendered,
         &mut writer,
         &context.options.write,
-        &mut NoTap,
+        &mut audio_qc,
     );
     let report = match report {
         Ok(report) => report,
@@ -531,6 +554,7 @@ fn write_temp(file: &PlannedFile, context: &DeliveryContext<'_>) -> Result<Writt
             .as_ref()
             .map(|r| r.describe(source.header.fmt.block_align)),
         stamp,
+        qc: audio_qc.finish(),
     })
 }
 
@@ -575,6 +599,7 @@ fn finish_temp(
     Ok(Delivered {
         xxh128: hex128(written.xxh128),
         recovered: written.recovered,
+        qc: written.qc,
     })
 }
 

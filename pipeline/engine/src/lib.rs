@@ -12,6 +12,7 @@ mod manifest_verify;
 mod output;
 mod plan;
 mod produce;
+pub mod qc;
 mod report;
 mod soundreports;
 mod steps;
@@ -25,8 +26,10 @@ pub use manifest_verify::{verify_tree, ChangedFile, TreeCheck, UncheckedFile, Ve
 pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use produce::is_verbatim;
+pub use qc::{TakeQc, TrackQc};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
+pub use rollcall_qc::QcSettings;
 pub use soundreports::{
     attach_findings, mixer_reports, reconcile_batch, write_sound_reports, SoundReportOptions,
     REPORTS_FOLDER,

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::execute::RunSummary;
 use crate::output::TEMP_SUFFIX;
+use crate::qc::{track_label, TakeQc};
 
 /// `rollcall-report-<UTC timestamp>.csv` for a time.
 pub fn report_file_name(time: SystemTime) -> String {
@@ -46,26 +47,84 @@ pub fn spreadsheet_safe(value: &str) -> String {
     }
 }
 
+/// The report's QC cells of one file.
+#[derive(Default)]
+struct QcCells {
+    /// `4 CAPTAIN REYES (DPA 4060); 6 HARBORMASTER (COS-11D)`.
+    silent: String,
+    /// `2 Boom: 3 runs`.
+    clipped: String,
+    /// `1:-6.0 2:-0.1 3:-inf`: each track's sample peak (`-inf` for digital silence).
+    peaks: String,
+}
+
+impl QcCells {
+    fn of(qc: &TakeQc) -> QcCells {
+        let without_word = |t: &crate::qc::TrackQc| {
+            let label = track_label(t);
+            label.strip_prefix("track ").unwrap_or(&label).to_string()
+        };
+        let silent: Vec<String> = qc
+            .tracks
+            .iter()
+            .filter(|t| t.silent)
+            .map(without_word)
+            .collect();
+        let clipped: Vec<String> = qc
+            .tracks
+            .iter()
+            .filter(|t| t.clipped_runs > 0)
+            .map(|t| format!("{}: {} runs", without_word(t), t.clipped_runs))
+            .collect();
+        let peaks: Vec<String> = qc
+            .tracks
+            .iter()
+            .map(|t| match t.peak_dbfs {
+                Some(db) => format!("{}:{db:.1}", t.track),
+                None => format!("{}:-inf", t.track),
+            })
+            .collect();
+        QcCells {
+            silent: silent.join("; "),
+            clipped: clipped.join("; "),
+            peaks: peaks.join(" "),
+        }
+    }
+}
+
 /// Write the report into the output root; never replaces an existing report.
 pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(out_root)?;
     let mut body = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(Vec::new());
-    body.write_record(["source", "destination", "status", "reason", "xxh128"])
-        .map_err(std::io::Error::other)?;
+    body.write_record([
+        "source",
+        "destination",
+        "status",
+        "reason",
+        "xxh128",
+        "silent_tracks",
+        "clipped_tracks",
+        "peak_dbfs",
+    ])
+    .map_err(std::io::Error::other)?;
     for file in &summary.files {
         let destination = file
             .destination
             .as_ref()
             .map(|d| d.display().to_string())
             .unwrap_or_default();
+        let qc_cells = file.qc.as_ref().map(QcCells::of).unwrap_or_default();
         body.write_record([
             spreadsheet_safe(&file.source.display().to_string()),
             spreadsheet_safe(&destination),
             file.status.as_str().to_string(),
             spreadsheet_safe(file.reason.as_deref().unwrap_or("")),
             file.checksum.clone().unwrap_or_default(),
+            spreadsheet_safe(&qc_cells.silent),
+            spreadsheet_safe(&qc_cells.clipped),
+            qc_cells.peaks,
         ])
         .map_err(std::io::Error::other)?;
     }

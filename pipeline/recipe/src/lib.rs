@@ -14,6 +14,8 @@
 //! - `[input]`: see [`InputRules`].
 //! - `[output]`: see [`OutputRules`].
 //! - `[manifest]`: see [`ManifestRules`].
+//! - `[qc]`: audio QC thresholds, see [`QcSettings`]: `silence_dbfs` (default -60), `clip_run`
+//!   (default 3), `loudness` (default false), `enabled` (default true).
 //! - `[[step]]`: one table per step, run in order. `plugin` (required) names the plugin: letters,
 //!   digits, `-` and `_` only. The other keys belong to the plugin, which checks them itself.
 //!
@@ -27,8 +29,9 @@
 //! 2. `--set KEY=VALUE`, with the key as written (case kept): `output.dir=/x`, `vars.show=TWD`,
 //!    `step.2.template={scene}_{take}` (steps numbered from 1).
 //!
-//! The keys are `recipe.name`, `vars.NAME`, `input.include`, `input.exclude`, `output.dir`, `manifest.hashes` and
-//! `step.N.KEY` with `N` an existing step; anything else is an error naming the override. Key segments
+//! The keys are `recipe.name`, `vars.NAME`, `input.include`, `input.exclude`, `output.dir`,
+//! `manifest.hashes`, `qc.silence_dbfs`, `qc.clip_run`, `qc.loudness`, `qc.enabled` and `step.N.KEY`
+//! with `N` an existing step; anything else is an error naming the override. Key segments
 //! are letters, digits, `-` and `_`. Values are text: `input.include`/`input.exclude` take a TOML array
 //! (`["*.wav"]`) or one pattern; a step key already in the file is typed like the value it replaces
 //! (integer, float, boolean, or array: a TOML array or one string); a new step key is a string.
@@ -51,6 +54,7 @@ mod spans;
 
 pub use error::RecipeError;
 pub use inputs::{find_inputs, InputFile, InputProblem, LeftOut, WalkReport};
+pub use rollcall_qc::QcSettings;
 pub use spans::KeyLines;
 
 use spans::SpanIndex;
@@ -73,6 +77,8 @@ pub struct Recipe {
     pub output: OutputRules,
     /// `[manifest]`.
     pub manifest: ManifestRules,
+    /// `[qc]`: audio QC thresholds.
+    pub qc: QcSettings,
     /// The `[[step]]` tables, in order.
     pub steps: Vec<StepSpec>,
     /// Where each key is in the file, and which override set it; see [`Recipe::line_of`].
@@ -217,6 +223,9 @@ pub(crate) struct RecipeFile {
     /// `[manifest]`: the delivery manifest's hash formats.
     #[serde(default)]
     manifest: ManifestRules,
+    /// `[qc]`: audio QC thresholds.
+    #[serde(default)]
+    qc: QcSettings,
     /// `[[step]]`: the steps, in order; each needs `plugin`, the other keys belong to the plugin.
     #[serde(default)]
     pub(crate) step: Vec<toml::Table>,
@@ -484,6 +493,19 @@ impl<'a> Loader<'a> {
                 message,
             }
         })?;
+        if let Err(e) = file.qc.validate() {
+            let key = if file.qc.clip_run == 0 {
+                "clip_run"
+            } else {
+                "silence_dbfs"
+            };
+            return Err(RecipeError::InvalidValue {
+                path: self.path.to_path_buf(),
+                line: self.line(&["qc", key]),
+                key: format!("qc.{key}"),
+                message: e.to_string(),
+            });
+        }
         for (i, table) in file.step.iter().enumerate() {
             let n = (i + 1).to_string();
             match table.get("plugin") {
@@ -552,6 +574,7 @@ impl<'a> Loader<'a> {
             },
             manifest: file.manifest,
             dir,
+            qc: file.qc,
             name: file.recipe.name,
             vars: file.vars.into_iter().map(|(k, v)| (k, v.0)).collect(),
             input: file.input,

@@ -6,7 +6,8 @@ use crate::{check_glob, check_manifest_hashes, check_plugin_name, RecipeError, R
 
 /// The keys an override may name, for error messages.
 const KNOWN_KEYS: &str =
-    "recipe.name, vars.NAME, input.include, input.exclude, output.dir, manifest.hashes, step.N.KEY (N from 1)";
+    "recipe.name, vars.NAME, input.include, input.exclude, output.dir, manifest.hashes, \
+     qc.silence_dbfs, qc.clip_run, qc.loudness, qc.enabled, step.N.KEY (N from 1)";
 
 /// The environment variable that is not a recipe key.
 const PLUGIN_PATH_VAR: &str = "ROLLCALL_PLUGIN_PATH";
@@ -140,7 +141,31 @@ pub(crate) fn resolve(
                 .map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
             (format!("step[{}].{key}", n - 1), value)
         }
-        [table @ ("recipe" | "input" | "output" | "manifest"), key, ..] => {
+        ["qc", key @ ("silence_dbfs" | "clip_run" | "loudness" | "enabled")] => {
+            let text = o.value.trim();
+            let kind = match *key {
+                "silence_dbfs" => text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .map(config::ValueKind::Float)
+                    .ok_or_else(|| err(format!("`qc.{key}`: expected a number, found `{text}`")))?,
+                "clip_run" => text
+                    .parse::<u32>()
+                    .map(|v| config::ValueKind::I64(i64::from(v)))
+                    .map_err(|_| err(format!("`qc.{key}`: expected a count, found `{text}`")))?,
+                _ => text
+                    .parse::<bool>()
+                    .map(config::ValueKind::Boolean)
+                    .map_err(|_| {
+                        err(format!(
+                            "`qc.{key}`: expected true or false, found `{text}`"
+                        ))
+                    })?,
+            };
+            (segments.join("."), config::Value::new(None, kind))
+        }
+        [table @ ("recipe" | "input" | "output" | "manifest" | "qc"), key, ..] => {
             return Err(err(format!("unknown key `{key}` in [{table}]")));
         }
         _ => {

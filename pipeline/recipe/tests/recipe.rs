@@ -535,3 +535,29 @@ fn manifest_hashes_default_to_xxh128_and_take_md5() {
     .expect("override loads");
     assert!(recipe.manifest.md5());
 }
+
+#[test]
+fn qc_table_sets_the_thresholds_and_checks_its_keys() {
+    let recipe = load("[qc]\nsilence_dbfs = -70\nclip_run = 4\nloudness = true\n").expect("loads");
+    assert_eq!(recipe.qc.silence_dbfs, -70.0);
+    assert_eq!(recipe.qc.clip_run, 4);
+    assert!(recipe.qc.loudness && recipe.qc.enabled);
+    let defaults = load("").expect("loads");
+    assert_eq!(defaults.qc, rollcall_recipe::QcSettings::default());
+    assert_eq!(
+        error_text(load("[qc]\nsilence = -70\n")),
+        "recipes/dailies.toml:2: unknown key `silence` in [qc]"
+    );
+    assert!(error_text(load("[qc]\n\nclip_run = 0\n")).starts_with("recipes/dailies.toml:3: "));
+    let set = load_with(
+        "[qc]\nsilence_dbfs = -70\n",
+        &["qc.silence_dbfs=-55.5", "qc.loudness=true"],
+        &[("ROLLCALL_QC__CLIP_RUN", "5")],
+    )
+    .expect("loads with overrides");
+    assert_eq!(set.qc.silence_dbfs, -55.5);
+    assert_eq!(set.qc.clip_run, 5);
+    assert!(set.qc.loudness);
+    assert!(load_with("", &["qc.clip_run=many"], &[]).is_err());
+    assert!(load_with("", &["qc.peak=1"], &[]).is_err());
+}

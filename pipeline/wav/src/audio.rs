@@ -104,6 +104,19 @@ impl ChannelHasher {
 
 /// Hashes each channel of an existing file's audio (whole frames), streaming in 1 MiB blocks.
 pub fn digest_audio<R: Read + Seek>(r: &mut R, header: &Header) -> Result<AudioDigest, WavError> {
+    let ba = usize::from(header.fmt.block_align);
+    let bps = usize::from(header.fmt.bytes_per_sample());
+    let mut hasher = ChannelHasher::new(usize::from(header.fmt.channels), bps, ba);
+    read_audio_blocks(r, header, &mut |block| hasher.update(block))?;
+    Ok(hasher.finish())
+}
+
+/// Streams an existing file's audio (whole frames) to `tap` in blocks of about 1 MiB, with no hashing.
+pub fn read_audio_blocks<R: Read + Seek>(
+    r: &mut R,
+    header: &Header,
+    tap: &mut dyn FnMut(&[u8]),
+) -> Result<(), WavError> {
     if header.fmt.channels > crate::MAX_CHANNELS {
         return Err(WavError::TooManyChannels {
             channels: usize::from(header.fmt.channels),
@@ -111,10 +124,8 @@ pub fn digest_audio<R: Read + Seek>(r: &mut R, header: &Header) -> Result<AudioD
         });
     }
     let ba = usize::from(header.fmt.block_align);
-    let bps = usize::from(header.fmt.bytes_per_sample());
-    let mut hasher = ChannelHasher::new(usize::from(header.fmt.channels), bps, ba);
     if ba == 0 {
-        return Ok(hasher.finish());
+        return Ok(());
     }
     let frames_per_block = ((1usize << 20) / ba)
         .min(usize::try_from(header.frames()).unwrap_or(usize::MAX))
@@ -126,10 +137,10 @@ pub fn digest_audio<R: Read + Seek>(r: &mut R, header: &Header) -> Result<AudioD
         let n = usize::try_from(left).map_or(frames_per_block, |l| l.min(frames_per_block));
         let block = &mut buf[..n * ba];
         r.read_exact(block)?;
-        hasher.update(block);
+        tap(block);
         left -= n as u64;
     }
-    Ok(hasher.finish())
+    Ok(())
 }
 
 #[cfg(test)]

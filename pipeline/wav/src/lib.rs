@@ -16,7 +16,7 @@ mod head;
 mod header;
 mod writer;
 
-pub use audio::{digest_audio, AudioDigest};
+pub use audio::{digest_audio, read_audio_blocks, AudioDigest};
 pub use bext::{Bext, BEXT_FIXED_LEN};
 pub use description::{
     parse_description, remove_description_key, set_description_key, DescriptionLine,
