@@ -36,9 +36,9 @@ pub mod check;
 pub mod hello;
 mod runtime;
 
+pub use runtime::table_to_toml;
 #[doc(hidden)]
 pub use runtime::{check_module, new_check_entry, new_step_entry, step_module, PluginState};
-pub use runtime::table_to_toml;
 pub(crate) use runtime::{current_host_supports, log};
 
 /// One key/value entry of an [`FfiTake`] or [`FfiRecord`].

@@ -18,8 +18,7 @@ pub const CHECK_SYMBOL_PREFIX: &str = "rollcall_check_";
 #[sabi_trait]
 pub trait FfiCheck: Send + Sync {
     /// Findings about one take: `take` as it will be delivered, `source` as read from the file.
-    fn check_take(&self, take: &FfiTake, source: &FfiTake)
-        -> RResult<RVec<FfiEdit>, FfiStepError>;
+    fn check_take(&self, take: &FfiTake, source: &FfiTake) -> RResult<RVec<FfiEdit>, FfiStepError>;
 
     /// Findings about rolls and the whole batch: every (delivered, source) pair, once, at the end.
     #[sabi(last_prefix_field)]

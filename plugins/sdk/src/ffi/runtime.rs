@@ -18,8 +18,8 @@ use abi_stable::std_types::{RResult, RSlice, RStr, RVec, Tuple2};
 use super::check::{CheckModule, CheckModule_Ref, FfiCheck, FfiCheckBox, FfiCheck_TO};
 use super::hello::{FfiHello, HostHello};
 use super::{
-    encode_edits, FfiEdit, FfiStep, FfiStepBox, FfiStepError, FfiStep_TO, FfiTake,
-    HostLogger, StepModule, StepModule_Ref, LOG_WARN,
+    encode_edits, FfiEdit, FfiStep, FfiStepBox, FfiStepError, FfiStep_TO, FfiTake, HostLogger,
+    StepModule, StepModule_Ref, LOG_WARN,
 };
 use crate::{Check, CheckedTake, Edit, Step, StepContext, StepError, Take};
 
@@ -76,7 +76,9 @@ thread_local! {
 /// Whether the host running the current call announced `feature` (false for a 1.0 host, or outside
 /// a call from a host).
 pub(crate) fn current_host_supports(feature: &str) -> bool {
-    CURRENT.with(|c| c.get()).is_some_and(|p| p.host_supports(feature))
+    CURRENT
+        .with(|c| c.get())
+        .is_some_and(|p| p.host_supports(feature))
 }
 
 /// Send a message to the host's log, or to stderr outside a call from a host (unit tests).
@@ -84,11 +86,9 @@ pub(crate) fn log(level: u32, message: &str) {
     let plugin = CURRENT.with(|c| c.get());
     let logger = plugin.and_then(|p| p.logger.read().ok().and_then(|l| *l));
     match (plugin, logger) {
-        (Some(plugin), Some(logger)) => (logger.log)(
-            level,
-            RStr::from_str(plugin.name),
-            RStr::from_str(message),
-        ),
+        (Some(plugin), Some(logger)) => {
+            (logger.log)(level, RStr::from_str(plugin.name), RStr::from_str(message))
+        }
         _ => {
             use std::io::Write;
             let label = if level == LOG_WARN { "warning" } else { "info" };
@@ -256,11 +256,7 @@ impl<C: Check> CheckAdapter<C> {
 }
 
 impl<C: Check> FfiCheck for CheckAdapter<C> {
-    fn check_take(
-        &self,
-        take: &FfiTake,
-        source: &FfiTake,
-    ) -> RResult<RVec<FfiEdit>, FfiStepError> {
+    fn check_take(&self, take: &FfiTake, source: &FfiTake) -> RResult<RVec<FfiEdit>, FfiStepError> {
         guarded(Some(self.plugin), "check_take", || {
             let checked = CheckedTake::new(decode_take(take)?, decode_take(source)?);
             let findings = self.check()?.check_take(&checked)?;
