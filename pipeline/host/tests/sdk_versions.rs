@@ -62,10 +62,7 @@ fn a_plugin_built_against_sdk_1_0_loads_and_runs_on_the_1_1_host(
     let plugin = host.load("legacy")?;
     assert_eq!(plugin.sdk_version(), "1.0.0");
     assert!(plugin.hello().is_none(), "a 1.0 plugin has no hello");
-    let step = plugin.build(&StepContext::new(
-        toml::from_str(r#"prefix = "old""#)?,
-        ".",
-    ))?;
+    let step = plugin.build(&StepContext::new(toml::from_str(r#"prefix = "old""#)?, "."))?;
     let mut take = Take::named("A101_1.WAV");
     take.ixml = Some([("SCENE".to_string(), "12A".to_string())].into());
     take.facts

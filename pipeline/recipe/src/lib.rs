@@ -338,10 +338,12 @@ impl Recipe {
 
     /// The roll ledger: the first `ledger` key of a `[[check]]`, resolved against the recipe's folder.
     pub fn ledger(&self) -> Option<PathBuf> {
-        self.checks.iter().find_map(|c| match c.table.get("ledger") {
-            Some(toml::Value::String(path)) if !path.is_empty() => Some(self.dir.join(path)),
-            _ => None,
-        })
+        self.checks
+            .iter()
+            .find_map(|c| match c.table.get("ledger") {
+                Some(toml::Value::String(path)) if !path.is_empty() => Some(self.dir.join(path)),
+                _ => None,
+            })
     }
 
     /// The override (`--set ...` or `environment variable ROLLCALL_...`) that set `key` of step

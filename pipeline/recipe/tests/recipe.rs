@@ -528,17 +528,23 @@ severity = { "tracks/iso-named" = "error", "take/pre-roll" = "info" }
 
 #[test]
 fn checks_keep_their_table_and_give_severity_and_ledger_to_the_engine() {
-    let recipe = Recipe::parse(Path::new("show/r.toml"), CHECK_RECIPE, &[], &[])
-        .map_err(|e| e.to_string());
+    let recipe =
+        Recipe::parse(Path::new("show/r.toml"), CHECK_RECIPE, &[], &[]).map_err(|e| e.to_string());
     let Ok(recipe) = recipe else {
         panic!("{recipe:?}");
     };
     assert!(recipe.output.deliver_on_error);
     assert_eq!(recipe.checks.len(), 1);
     let check = &recipe.checks[0];
-    assert_eq!((check.index, check.plugin.as_str(), check.line), (1, "practice", 8));
+    assert_eq!(
+        (check.index, check.plugin.as_str(), check.line),
+        (1, "practice", 8)
+    );
     assert!(check.table.get("plugin").is_none() && check.table.get("severity").is_none());
-    assert_eq!(check.table.get("bit_depth"), Some(&toml::Value::Integer(24)));
+    assert_eq!(
+        check.table.get("bit_depth"),
+        Some(&toml::Value::Integer(24))
+    );
     assert_eq!(
         check
             .severity
@@ -551,7 +557,10 @@ fn checks_keep_their_table_and_give_severity_and_ledger_to_the_engine() {
 
 #[test]
 fn check_errors_name_file_line_and_key() {
-    let bad_severity = CHECK_RECIPE.replace("\"take/pre-roll\" = \"info\"", "\"take/pre-roll\" = \"fatal\"");
+    let bad_severity = CHECK_RECIPE.replace(
+        "\"take/pre-roll\" = \"info\"",
+        "\"take/pre-roll\" = \"fatal\"",
+    );
     let error = Recipe::parse(Path::new("r.toml"), &bad_severity, &[], &[])
         .err()
         .map(|e| e.to_string())
@@ -573,5 +582,8 @@ fn check_errors_name_file_line_and_key() {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    assert!(error.contains("r.toml:2") && error.contains("deliver_on_eror"), "{error}");
+    assert!(
+        error.contains("r.toml:2") && error.contains("deliver_on_eror"),
+        "{error}"
+    );
 }
