@@ -3,6 +3,7 @@
 //! Exit codes: `0` every file delivered; `1` some files failed (the rest were delivered); `2` the
 //! recipe, a plugin, a CLI argument or the plan is invalid (nothing written).
 
+mod audit;
 mod inspect;
 mod plugins;
 mod run;
@@ -26,6 +27,8 @@ enum Command {
     Run(run::RunArgs),
     /// Check a recipe and its plugins' configuration; touches no audio.
     Check(run::CheckArgs),
+    /// Practice findings of sound rolls, grouped by roll, from headers only (exit 1 on errors).
+    Audit(audit::AuditArgs),
     /// Show what rollcall reads from files.
     Inspect(inspect::InspectArgs),
     /// List the plugins found: name, version, SDK version, file.
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => run::check(args),
+        Command::Audit(args) => audit::audit(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Plugins(args) => plugins::plugins(args),
     };

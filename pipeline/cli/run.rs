@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use rollcall_engine::{
-    build_steps, execute, plan, write_report, BuiltStep, EngineError, ExecuteOptions, FileStatus,
-    Plan, PlanOptions,
+    build_checks, build_steps, execute, plan, roll_scheme, run_checks, write_report, BuiltCheck,
+    BuiltStep, EngineError, ExecuteOptions, FileStatus, Plan, PlanOptions,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -74,23 +74,45 @@ fn derivation(recipe: &Recipe) -> String {
         .join("\n")
 }
 
-/// Load the recipe and build every step; touch no audio.
+/// Load the recipe, exchange hellos with every plugin and build every step and check from its
+/// table (a step's or check's `new` is its validation); touch no audio.
 pub fn check(args: CheckArgs) -> Result<Outcome> {
     let result = load_recipe(&args.recipe, &args.set).and_then(|recipe| {
         let host = PluginHost::new(&args.plugin_dirs.dirs);
-        build_steps(&recipe, &host).map(|steps| (recipe, steps))
+        let steps = build_steps(&recipe, &host);
+        let checks = build_checks(&recipe, &host);
+        match (steps, checks) {
+            (Ok(steps), Ok(checks)) => Ok((recipe, steps, checks)),
+            (Err(EngineError::Step(a)), Err(EngineError::Step(b))) => {
+                Err(EngineError::Step(format!("{a}\n{b}")))
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
     });
     match result {
-        Ok((recipe, steps)) => {
+        Ok((recipe, steps, checks)) => {
             println!(
-                "{}: ok, {} step{}{}",
+                "{}: ok, {} step{}{}{}",
                 recipe.path.display(),
                 steps.len(),
                 if steps.len() == 1 { "" } else { "s" },
                 steps
                     .iter()
                     .map(|s| format!(" {}", s.plugin))
-                    .collect::<String>()
+                    .collect::<String>(),
+                if checks.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {} check{}{}",
+                        checks.len(),
+                        if checks.len() == 1 { "" } else { "s" },
+                        checks
+                            .iter()
+                            .map(|c| format!(" {}", c.plugin))
+                            .collect::<String>()
+                    )
+                }
             );
             Ok(Outcome::Success)
         }
@@ -104,7 +126,7 @@ pub fn check(args: CheckArgs) -> Result<Outcome> {
 /// Plan the batch, check it whole, then (unless dry) write, verify and report.
 pub fn run(args: RunArgs) -> Result<Outcome> {
     let prepared = prepare(&args);
-    let (recipe, steps, out_root) = match prepared {
+    let (recipe, steps, checks, out_root) = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
             eprintln!("rollcall: {e}");
@@ -122,14 +144,16 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         out_root: out_root.clone(),
         vars: recipe.vars.clone(),
         derivation: derivation(&recipe),
+        roll_scheme: roll_scheme(&recipe),
     };
-    let plan = match plan(&walk, &steps, &options) {
+    let mut plan = match plan(&walk, &steps, &options) {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("rollcall: {e}");
             return Ok(Outcome::Invalid);
         }
     };
+    let batch_findings = run_checks(&checks, &mut plan);
     if args.dry_run {
         return print_plan(&plan, args.json);
     }
@@ -140,20 +164,38 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             jobs: args.jobs,
             verify: !args.no_verify,
             progress,
+            deliver_on_error: recipe.output.deliver_on_error,
             ..ExecuteOptions::default()
         },
     );
+    let mut summary = summary;
+    summary.findings = batch_findings;
     let report = write_report(&out_root, &summary)
         .with_context(|| format!("writing the report into {}", out_root.display()));
     for file in &summary.files {
         if let Some(reason) = &file.reason {
+            let status = match file.status {
+                FileStatus::Withheld => "withheld",
+                _ => "failed",
+            };
             eprintln!(
-                "rollcall: failed: {}: {}",
+                "rollcall: {status}: {}: {}",
                 file.source.display(),
-                printable(reason)
+                printable(reason.strip_prefix("withheld: ").unwrap_or(reason))
             );
         }
         if !args.quiet {
+            for finding in &file.findings {
+                if finding.severity != rollcall_engine::Severity::Info {
+                    eprintln!(
+                        "rollcall: {}: {}: {}: {}",
+                        finding.severity,
+                        file.source.display(),
+                        finding.rule,
+                        printable(&finding.message)
+                    );
+                }
+            }
             for warning in &file.warnings {
                 eprintln!(
                     "rollcall: warning: {}: {}",
@@ -169,9 +211,10 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {
         eprintln!(
-            "rollcall: {} delivered, {} already delivered, {} failed{}",
+            "rollcall: {} delivered, {} already delivered, {} withheld, {} failed{}",
             count(FileStatus::Delivered),
             count(FileStatus::AlreadyDelivered),
+            count(FileStatus::Withheld),
             count(FileStatus::Failed),
             match &report {
                 Ok(path) => format!("; report {}", path.display()),
@@ -193,7 +236,9 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     })
 }
 
-fn prepare(args: &RunArgs) -> Result<(Recipe, Vec<BuiltStep>, PathBuf), EngineError> {
+type Prepared = (Recipe, Vec<BuiltStep>, Vec<BuiltCheck>, PathBuf);
+
+fn prepare(args: &RunArgs) -> Result<Prepared, EngineError> {
     let recipe = load_recipe(&args.recipe, &args.set)?;
     let out_root = args
         .out
@@ -216,7 +261,8 @@ fn prepare(args: &RunArgs) -> Result<(Recipe, Vec<BuiltStep>, PathBuf), EngineEr
     }
     let host = PluginHost::new(&args.plugin_dirs.dirs);
     let steps = build_steps(&recipe, &host)?;
-    Ok((recipe, steps, out_root))
+    let checks = build_checks(&recipe, &host)?;
+    Ok((recipe, steps, checks, out_root))
 }
 
 #[derive(Serialize)]

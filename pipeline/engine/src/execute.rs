@@ -28,6 +28,8 @@ pub struct ExecuteOptions {
     pub progress: bool,
     /// Writer options (block size, RF64 threshold).
     pub write: WriteOptions,
+    /// Deliver files with an `error` finding instead of withholding them (`[output] deliver_on_error`).
+    pub deliver_on_error: bool,
 }
 
 impl Default for ExecuteOptions {
@@ -37,6 +39,7 @@ impl Default for ExecuteOptions {
             verify: true,
             progress: false,
             write: WriteOptions::default(),
+            deliver_on_error: false,
         }
     }
 }
@@ -217,18 +220,29 @@ fn deliver_batch(
     options: &ExecuteOptions,
     bar: &ProgressBar,
 ) -> Vec<FileOutcome> {
-    let written: Vec<Option<Result<WrittenTemp, String>>> = batch
+    let withheld: Vec<Option<String>> = batch
         .iter()
         .map(|file| {
-            file.already_delivered
-                .is_none()
+            if options.deliver_on_error || file.already_delivered.is_some() {
+                None
+            } else {
+                crate::checks::withholding(&file.findings)
+            }
+        })
+        .collect();
+    let written: Vec<Option<Result<WrittenTemp, String>>> = batch
+        .iter()
+        .zip(&withheld)
+        .map(|(file, withheld)| {
+            (file.already_delivered.is_none() && withheld.is_none())
                 .then(|| write_temp(file, derivation, options, bar))
         })
         .collect();
     batch
         .iter()
         .zip(written)
-        .map(|(file, written)| {
+        .zip(withheld)
+        .map(|((file, written), withheld)| {
             let mut outcome = FileOutcome {
                 source: file.source.clone(),
                 destination: Some(file.destination.clone()),
@@ -236,9 +250,14 @@ fn deliver_batch(
                 reason: None,
                 checksum: None,
                 warnings: file.warnings.clone(),
-                findings: Vec::new(),
+                findings: file.findings.clone(),
                 content_hash: None,
             };
+            if let Some(reason) = withheld {
+                outcome.status = FileStatus::Withheld;
+                outcome.reason = Some(reason);
+                return outcome;
+            }
             let result = match written {
                 None => {
                     outcome.status = FileStatus::AlreadyDelivered;

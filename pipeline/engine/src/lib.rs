@@ -5,15 +5,18 @@
 //! output is written to a temp name in its final folder, synced, and renamed without replacing
 //! anything, so a crash never leaves a half file under a final name.
 
+mod checks;
 mod execute;
 mod plan;
 mod report;
 mod steps;
 
+pub use checks::{add_roll_tokens, build_checks, roll_scheme, run_checks, withholding, BuiltCheck};
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
+pub use rollcall_rolls::Scheme;
 pub use steps::{build_steps, BuiltStep};
 
 /// A problem that makes the whole run invalid (exit code 2): nothing is written.

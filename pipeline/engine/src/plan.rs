@@ -11,6 +11,9 @@ use rollcall_recipe::{InputFile, WalkReport};
 use rollcall_take::{check_folder, render, Changes, FieldChange, RenderedTake, SourceTake};
 use rollcall_wav::{write_file, WriteOptions};
 
+use rollcall_findings::Finding;
+use rollcall_sdk::Take;
+
 use crate::steps::BuiltStep;
 use crate::EngineError;
 
@@ -23,6 +26,8 @@ pub struct PlanOptions {
     pub vars: BTreeMap<String, String>,
     /// Identifies the recipe's steps, so derived values (a new `FILE_UID`) are deterministic.
     pub derivation: String,
+    /// How roll labels are read into `{roll}`, `{unit}`, `{recorder}` ([`crate::roll_scheme`]).
+    pub roll_scheme: rollcall_rolls::Scheme,
 }
 
 /// One file the run will deliver. It holds what the steps decided, not the rendered chunks: the
@@ -49,6 +54,12 @@ pub struct PlannedFile {
     pub destination: PathBuf,
     /// Set when the destination already holds exactly what this run would write: the audio checksum.
     pub already_delivered: Option<String>,
+    /// The roll label (`tape`) of the take, when it has one.
+    pub roll: Option<String>,
+    /// Findings of the steps and the checks about this file.
+    pub findings: Vec<Finding>,
+    /// The take as it will be delivered and as read, for the checks; dropped once they ran.
+    pub described: Option<Box<(Take, Take)>>,
 }
 
 impl PlannedFile {
@@ -202,6 +213,8 @@ fn plan_one(
         })
         .unwrap_or_default();
     let mut take = source.describe(&input_folder, &options.vars);
+    crate::checks::add_roll_tokens(&mut take, options.roll_scheme);
+    let described_source = take.clone();
     let mut changes = Changes::new(&source);
     for built in steps {
         let edits = built
@@ -223,7 +236,12 @@ fn plan_one(
     for part in relative_destination.split('/') {
         destination.push(part);
     }
+    let roll = described_source.field("tape").map(str::to_string);
+    let findings = std::mem::take(&mut changes.findings);
     Ok(PlannedFile {
+        roll,
+        findings,
+        described: Some(Box::new((take, described_source))),
         source: source.path,
         source_len: source.file_len,
         source_modified: source.modified,

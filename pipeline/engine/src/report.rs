@@ -57,6 +57,7 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
         "status",
         "reason",
         "audio_checksum",
+        "findings",
     ])
     .map_err(std::io::Error::other)?;
     for file in &summary.files {
@@ -71,6 +72,14 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
             file.status.as_str().to_string(),
             spreadsheet_safe(file.reason.as_deref().unwrap_or("")),
             file.checksum.clone().unwrap_or_default(),
+            spreadsheet_safe(
+                &file
+                    .findings
+                    .iter()
+                    .map(|f| format!("{} {}: {}", f.severity, f.rule, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         ])
         .map_err(std::io::Error::other)?;
     }
