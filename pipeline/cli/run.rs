@@ -211,11 +211,14 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {
         eprintln!(
-            "rollcall: {} delivered, {} already delivered, {} withheld, {} failed{}",
+            "rollcall: {} delivered, {} already delivered, {} failed{}{}",
             count(FileStatus::Delivered),
             count(FileStatus::AlreadyDelivered),
-            count(FileStatus::Withheld),
             count(FileStatus::Failed),
+            match count(FileStatus::Withheld) {
+                0 => String::new(),
+                n => format!(", {n} withheld"),
+            },
             match &report {
                 Ok(path) => format!("; report {}", path.display()),
                 Err(_) => String::new(),

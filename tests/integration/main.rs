@@ -4,5 +4,6 @@ mod engine;
 mod faults;
 mod inspect;
 mod plugins;
+mod practice;
 mod steps;
 mod support;
