@@ -494,3 +494,80 @@ fn a_roll_in_the_ledger_from_an_earlier_day_is_repeated_unless_the_delivery_resu
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(findings.is_empty(), "{findings:#?}");
 }
+
+/// What the real field-recorder files of the corpus raise, file by file, and why. None is an error:
+/// the practice check has no false errors on real recorders' files.
+#[test]
+fn real_field_recorder_files_raise_only_what_they_really_break() {
+    let dir = temp_dir();
+    let recipe = write_recipe(dir.path(), "r.toml", RECIPE);
+    let files = crate::support::corpus().join("wavinfo/tests/test_files");
+    let output = rollcall()
+        .arg("audit")
+        .arg(&recipe)
+        .arg(files.join("sounddevices"))
+        .arg(files.join("zoom_F8"))
+        .arg(files.join("metacorder"))
+        .arg("--json")
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let findings: Vec<Value> = serde_json::from_slice(&output.stdout).expect("JSON");
+    let found = rules_by_file(&findings);
+    let set =
+        |rules: &[&str]| -> BTreeSet<String> { rules.iter().map(|r| r.to_string()).collect() };
+    // Sound Devices 702T poly takes (A101_1..4): shot at 23.976 while the other real files of this
+    // batch are 25 fps (format/timecode-rate: one rate across the batch); track 1 is the boom mic
+    // `MKH516 A`, no mix (tracks/layout); the 702T writes no PRE_RECORD_SAMPLECOUNT (info).
+    for take in ["A101_1.WAV", "A101_2.WAV", "A101_3.WAV", "A101_4.WAV"] {
+        assert_eq!(
+            found.get(&format!("sounddevices/{take}")),
+            Some(&set(&[
+                "format/timecode-rate",
+                "tracks/layout",
+                "take/pre-roll"
+            ])),
+            "{take}"
+        );
+    }
+    // The 702T split-mono pair A101_1_1/_2 (iXML FILE_SET of 2): format/poly, the batch's rate, info.
+    for take in ["A101_1_1.WAV", "A101_1_2.WAV"] {
+        assert_eq!(
+            found.get(&format!("sounddevices/{take}")),
+            Some(&set(&[
+                "format/poly",
+                "format/timecode-rate",
+                "take/pre-roll"
+            ])),
+            "{take}"
+        );
+    }
+    // Zoom F8 discrete (split-mono) take of 9 files: format/poly; the F8 writes no pre-roll (info).
+    let zoom: Vec<(&String, &BTreeSet<String>)> = found
+        .iter()
+        .filter(|(f, _)| f.starts_with("Scene_1_2AG-T001.TAKE/"))
+        .collect();
+    assert_eq!(zoom.len(), 9, "{found:#?}");
+    for (file, rules) in zoom {
+        assert_eq!(rules, &set(&["format/poly", "take/pre-roll"]), "{file}");
+    }
+    // Gallery Metacorder split-mono takes Sr001-*: format/poly only (pre-roll recorded, 25 fps).
+    let metacorder: Vec<(&String, &BTreeSet<String>)> = found
+        .iter()
+        .filter(|(f, _)| f.starts_with("metacorder/"))
+        .collect();
+    assert_eq!(metacorder.len(), 10, "{found:#?}");
+    for (file, rules) in metacorder {
+        assert_eq!(rules, &set(&["format/poly"]), "{file}");
+    }
+    // Their roll labels (`18Y12M31`, `WINFO`, `Sr001`) follow no show's scheme: one roll finding each.
+    let labels: BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "roll/label")
+        .filter_map(|f| f["roll"].as_str())
+        .collect();
+    assert_eq!(labels, BTreeSet::from(["18Y12M31", "Sr001", "WINFO"]));
+    assert!(findings.iter().all(|f| f["severity"] != "error"));
+}

@@ -80,13 +80,22 @@ pub(crate) fn take_findings(check: &PracticeCheck, take: &CheckedTake) -> Vec<Fi
             _ => {}
         }
     }
-    if let Some(message) = split_mono(source) {
-        out.push(finding(take, "format/poly", Severity::Warning, message));
+    let family_member = split_mono(source);
+    if let Some(message) = &family_member {
+        out.push(finding(
+            take,
+            "format/poly",
+            Severity::Warning,
+            message.clone(),
+        ));
     }
     if !is_wild(source) {
         slate_rules(take, &mut out);
     }
-    track_rules(take, &mut out);
+    // A member of a split-mono family has no layout of its own (format/poly says what is wrong).
+    if family_member.is_none() {
+        track_rules(take, &mut out);
+    }
     pre_roll_rule(check, take, &mut out);
     if let Some(repaired) = source.fact(FACT_RECOVERED) {
         out.push(finding(
