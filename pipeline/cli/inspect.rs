@@ -40,6 +40,8 @@ struct InspectedFile {
     timecode_rate: Option<String>,
     tracks: Vec<InspectedTrack>,
     chunks: Vec<InspectedChunk>,
+    /// Set when the take was not finalized: what is wrong and how many frames a run recovers.
+    recovery: Option<String>,
     error: Option<String>,
 }
 
@@ -84,6 +86,10 @@ fn inspect_one(path: &Path) -> InspectedFile {
     file.sample_rate = Some(header.fmt.sample_rate);
     file.bits_per_sample = Some(header.fmt.bits_per_sample);
     file.frames = Some(header.frames());
+    file.recovery = header
+        .recovery
+        .as_ref()
+        .map(|r| r.describe(header.fmt.block_align));
     file.scene = take.field("SCENE");
     file.take = take.field("TAKE");
     file.tape = take.field("TAPE");
@@ -92,7 +98,7 @@ fn inspect_one(path: &Path) -> InspectedFile {
     file.note = take.field("NOTE");
     if let Some(tc) = take.start_timecode() {
         file.timecode = Some(tc.text);
-        file.timecode_rate = Some(tc.rate);
+        file.timecode_rate = tc.rate;
     }
     file.tracks = take
         .tracks()
@@ -163,7 +169,11 @@ fn print_human(file: &InspectedFile) {
     );
     match (&file.timecode, &file.timecode_rate) {
         (Some(tc), Some(rate)) => println!("  start {tc} @ {rate}"),
+        (Some(clock), None) => println!("  start {clock} (clock time; timecode rate unknown)"),
         _ => println!("  start -"),
+    }
+    if let Some(recovery) = &file.recovery {
+        println!("  needs recovery: {recovery}");
     }
     if let Some(project) = &file.project {
         println!("  project {project}");

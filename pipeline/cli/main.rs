@@ -1,7 +1,7 @@
 //! The `rollcall` command line: a thin layer that maps the engine's results to output and exit codes.
 //!
 //! Exit codes: `0` every file delivered; `1` some files failed (the rest were delivered); `2` the
-//! recipe, a plugin, a CLI argument or the plan is invalid (nothing written).
+//! recipe, a plugin, a CLI argument or the plan is invalid (nothing written); `130` interrupted.
 
 mod audit;
 mod inspect;
@@ -43,6 +43,8 @@ pub enum Outcome {
     SomeFailed,
     /// Invalid recipe, plugin, argument or plan; nothing written (exit 2).
     Invalid,
+    /// Interrupted (Ctrl-C); what was delivered is reported (exit 130).
+    Interrupted,
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Ok(Outcome::Invalid) => ExitCode::from(2),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(error) => {
             eprintln!("rollcall: {error:#}");
             ExitCode::from(2)

@@ -2,11 +2,13 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rollcall_engine::{
-    build_checks, build_steps, execute, plan, roll_scheme, run_checks, write_report, BuiltCheck,
-    BuiltStep, EngineError, ExecuteOptions, FileStatus, Plan, PlanOptions,
+    build_checks, build_steps, execute, lock_output, plan, roll_scheme, run_checks, write_report,
+    BuiltCheck, BuiltStep, EngineError, ExecuteOptions, FileStatus, Plan, PlanOptions,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -146,6 +148,19 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         derivation: derivation(&recipe),
         roll_scheme: roll_scheme(&recipe),
     };
+    // A real run holds the output root's lock from planning to the report: two runs never write
+    // into one tree at once.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        match lock_output(&out_root) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                eprintln!("rollcall: {e}");
+                return Ok(Outcome::Invalid);
+            }
+        }
+    };
     let mut plan = match plan(&walk, &steps, &options) {
         Ok(plan) => plan,
         Err(e) => {
@@ -157,6 +172,12 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     if args.dry_run {
         return print_plan(&plan, args.json);
     }
+    let interrupt = Arc::new(AtomicBool::new(false));
+    {
+        let flag = Arc::clone(&interrupt);
+        // Ctrl-C stops new files from starting; what was delivered is reported (exit 130).
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    }
     let progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
     let summary = execute(
         &plan,
@@ -165,6 +186,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             verify: !args.no_verify,
             progress,
             deliver_on_error: recipe.output.deliver_on_error,
+            interrupt: Some(Arc::clone(&interrupt)),
             ..ExecuteOptions::default()
         },
     );
@@ -174,12 +196,14 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         .with_context(|| format!("writing the report into {}", out_root.display()));
     for file in &summary.files {
         if let Some(reason) = &file.reason {
-            let status = match file.status {
+            let word = match file.status {
+                FileStatus::Recovered => "recovered",
                 FileStatus::Withheld => "withheld",
+                FileStatus::Interrupted => continue,
                 _ => "failed",
             };
             eprintln!(
-                "rollcall: {status}: {}: {}",
+                "rollcall: {word}: {}: {}",
                 file.source.display(),
                 printable(reason.strip_prefix("withheld: ").unwrap_or(reason))
             );
@@ -210,15 +234,21 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     }
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {
+        let optional = |n: usize, word: &str| {
+            if n > 0 {
+                format!(", {n} {word}")
+            } else {
+                String::new()
+            }
+        };
         eprintln!(
-            "rollcall: {} delivered, {} already delivered, {} failed{}{}",
+            "rollcall: {} delivered{}, {} already delivered, {} failed{}{}{}",
             count(FileStatus::Delivered),
+            optional(count(FileStatus::Recovered), "recovered"),
             count(FileStatus::AlreadyDelivered),
             count(FileStatus::Failed),
-            match count(FileStatus::Withheld) {
-                0 => String::new(),
-                n => format!(", {n} withheld"),
-            },
+            optional(count(FileStatus::Withheld), "withheld"),
+            optional(count(FileStatus::Interrupted), "not started (interrupted)"),
             match &report {
                 Ok(path) => format!("; report {}", path.display()),
                 Err(_) => String::new(),
@@ -232,6 +262,10 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             true
         }
     };
+    if summary.interrupted() {
+        eprintln!("rollcall: interrupted; run the same command again to finish the delivery");
+        return Ok(Outcome::Interrupted);
+    }
     Ok(if summary.failed() > 0 || report_failed {
         Outcome::SomeFailed
     } else {

@@ -358,9 +358,10 @@ fn a_report_that_does_not_fit_the_disk_is_a_clear_error_with_exit_1() {
     let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
     let roll = work.path().join("TST101");
     let source = write_take_file(&roll, "T001.WAV", &eight_track_take("12", "1", 20_000, 1));
-    // Fill the disk so that exactly the take fits (tmpfs counts whole pages), and not one page more.
+    // Fill the disk so that exactly the take and the run's lock file fit (tmpfs counts whole pages),
+    // and not one page more.
     let page = 4096;
-    let take_pages = fs::metadata(&source).expect("take").len().div_ceil(page) * page;
+    let take_pages = fs::metadata(&source).expect("take").len().div_ceil(page) * page + page;
     let filler = disk.free_bytes() - take_pages;
     fs::write(out.join("filler.bin"), vec![0u8; filler as usize]).expect("filler written");
     assert_eq!(disk.free_bytes(), take_pages, "room for the take only");
@@ -879,7 +880,7 @@ fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
     let mut lines = report.lines();
     assert_eq!(
         lines.next(),
-        Some("\"source\",\"destination\",\"status\",\"reason\",\"audio_checksum\"")
+        Some("\"source\",\"destination\",\"status\",\"reason\",\"xxh128\"")
     );
     let rows: Vec<Vec<&str>> = lines
         .map(|line| {

@@ -5,5 +5,6 @@ mod faults;
 mod inspect;
 mod plugins;
 mod practice;
+mod real_takes;
 mod steps;
 mod support;

@@ -73,7 +73,18 @@ pub fn corpus_files() -> Vec<PathBuf> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawChunk {
     pub id: [u8; 4],
+    /// Offset of the first payload byte in the file.
+    pub payload_offset: usize,
     pub payload: Vec<u8>,
+}
+
+/// The `fmt ` block align of a file (bytes per frame), read independently of rollcall.
+pub fn block_align(path: &Path) -> usize {
+    let fmt = raw_chunks(path)
+        .into_iter()
+        .find(|c| &c.id == b"fmt ")
+        .expect("fmt chunk");
+    usize::from(u16::from_le_bytes([fmt.payload[12], fmt.payload[13]]))
 }
 
 /// Read every chunk of a RIFF/RF64/BW64 file with a reader independent of rollcall's (ds64 sizes
@@ -98,13 +109,15 @@ pub fn raw_chunks_of(bytes: &[u8]) -> Vec<RawChunk> {
             ));
         }
         if size32 == u32::MAX && &id == b"data" {
-            size = data_size_64.expect("ds64 before data");
+            // RF64 keeps the size in ds64; a RIFF file with this size never had it filled in.
+            size = data_size_64.unwrap_or((bytes.len() - at - 8) as u64);
         }
         let start = at + 8;
         let end = (start as u64 + size).min(bytes.len() as u64) as usize;
         if &id != b"ds64" {
             chunks.push(RawChunk {
                 id,
+                payload_offset: start,
                 payload: bytes[start..end].to_vec(),
             });
         }

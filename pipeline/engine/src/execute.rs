@@ -3,19 +3,21 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use rollcall_wav::{digest_audio, read_header, write_file, AudioDigest, WriteOptions};
-
 use rollcall_findings::Finding;
+use rollcall_take::SourceTake;
+use rollcall_wav::{read_header, NoTap, WriteOptions};
 
+use crate::output::{is_stale_temp, temp_owner_tag, CreatedFolders, TEMP_SUFFIX};
 use crate::plan::{Plan, PlannedFile};
-
-/// Suffix of the temp files a run writes before renaming them into place.
-pub const TEMP_SUFFIX: &str = ".rollcall-partial";
+use crate::produce::{hex128, produce, HashingWriter};
 
 /// How a run writes.
 #[derive(Clone, Debug)]
@@ -28,6 +30,8 @@ pub struct ExecuteOptions {
     pub progress: bool,
     /// Writer options (block size, RF64 threshold).
     pub write: WriteOptions,
+    /// Set (by a Ctrl-C handler) to stop starting new files; files being written are abandoned.
+    pub interrupt: Option<Arc<AtomicBool>>,
     /// Deliver files with an `error` finding instead of withholding them (`[output] deliver_on_error`).
     pub deliver_on_error: bool,
 }
@@ -39,6 +43,7 @@ impl Default for ExecuteOptions {
             verify: true,
             progress: false,
             write: WriteOptions::default(),
+            interrupt: None,
             deliver_on_error: false,
         }
     }
@@ -58,6 +63,8 @@ pub enum FileStatus {
     Withheld,
     /// Could not be read, a step failed, or it could not be written.
     Failed,
+    /// Not written because the run was interrupted; the same command finishes it.
+    Interrupted,
 }
 
 impl FileStatus {
@@ -69,6 +76,7 @@ impl FileStatus {
             FileStatus::AlreadyDelivered => "already-delivered",
             FileStatus::Withheld => "withheld",
             FileStatus::Failed => "failed",
+            FileStatus::Interrupted => "interrupted",
         }
     }
 }
@@ -82,9 +90,9 @@ pub struct FileOutcome {
     pub destination: Option<PathBuf>,
     /// What happened.
     pub status: FileStatus,
-    /// Why it failed.
+    /// Why it failed or was withheld; for a recovered take, what was repaired.
     pub reason: Option<String>,
-    /// Audio checksum of the delivered file (xxh3-128 over the per-channel digests).
+    /// XXH3-128 of the whole delivered file as lowercase hex (what `xxhsum -H2 FILE` prints).
     pub checksum: Option<String>,
     /// Warnings from the steps and the engine.
     pub warnings: Vec<String>,
@@ -120,15 +128,13 @@ impl RunSummary {
             .filter(|f| matches!(f.status, FileStatus::Failed | FileStatus::Withheld))
             .count()
     }
-}
 
-/// The report's audio checksum: xxh3-128 over the per-channel digests, as hex.
-pub fn checksum(digest: &AudioDigest) -> String {
-    let mut bytes = Vec::with_capacity(digest.channels.len() * 16);
-    for channel in &digest.channels {
-        bytes.extend_from_slice(&channel.to_le_bytes());
+    /// Whether the run was interrupted before every file was written.
+    pub fn interrupted(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.status == FileStatus::Interrupted)
     }
-    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
 }
 
 /// Write every planned file (in parallel), then verify it; never replaces an existing file.
@@ -146,7 +152,7 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
             content_hash: None,
         });
     }
-    remove_leftover_temp_files(plan);
+    remove_stale_temp_files(plan);
     let total: u64 = plan
         .files
         .iter()
@@ -164,31 +170,58 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
     } else {
         ProgressBar::hidden()
     };
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let jobs = writer_count(options.jobs);
+    let batch_files = batch_size(jobs);
+    let done = AtomicUsize::new(0);
     let count = plan.files.len();
-    let batches = batches(&plan.files);
+    let batches = batches(&plan.files, batch_files);
+    let folders = CreatedFolders::default();
+    let context = DeliveryContext {
+        plan,
+        options,
+        bar: &bar,
+        folders: &folders,
+        owner_tag: temp_owner_tag(),
+    };
     let deliver_all = || {
         batches
             .par_iter()
             .flat_map_iter(|batch| {
-                let outcomes = deliver_batch(batch, &plan.derivation, options, &bar);
-                let finished =
-                    done.fetch_add(batch.len(), std::sync::atomic::Ordering::Relaxed) + batch.len();
+                let outcomes = deliver_batch(batch, &context);
+                let finished = done.fetch_add(batch.len(), Ordering::Relaxed) + batch.len();
                 bar.set_message(format!("{finished}/{count} files"));
                 outcomes
             })
             .collect::<Vec<_>>()
     };
-    // Writers spend much of their time waiting for `fsync`; more writers than cores keep the cores
-    // busy meanwhile, and concurrent syncs share the file system's journal commits.
-    let jobs = options.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get()) * WRITERS_PER_CORE
-    });
-    let outcomes = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+    let mut outcomes = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(pool) => pool.install(deliver_all),
         Err(_) => deliver_all(),
     };
-    sync_folders(&outcomes);
+    // Make the renames and the new folders durable, up to the output root.
+    let received: BTreeSet<PathBuf> = outcomes
+        .iter()
+        .filter(|o| matches!(o.status, FileStatus::Delivered | FileStatus::Recovered))
+        .filter_map(|o| o.destination.as_deref().and_then(Path::parent))
+        .map(Path::to_path_buf)
+        .collect();
+    if let Err(reason) = folders.sync(&plan.out_root, &received) {
+        for outcome in &mut outcomes {
+            if outcome
+                .destination
+                .as_deref()
+                .and_then(Path::parent)
+                .is_some_and(|p| received.contains(p))
+                && matches!(
+                    outcome.status,
+                    FileStatus::Delivered | FileStatus::Recovered
+                )
+            {
+                outcome.status = FileStatus::Failed;
+                outcome.reason = Some(format!("written, but not durable: {reason}"));
+            }
+        }
+    }
     bar.finish_and_clear();
     summary.files.extend(outcomes);
     summary
@@ -197,45 +230,79 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
 /// Files written at once per core when `jobs` is not given (writers mostly wait for their sync).
 const WRITERS_PER_CORE: usize = 4;
 
-/// Make the renames durable: sync each folder that received a file, once, after all its files.
-fn sync_folders(outcomes: &[FileOutcome]) {
-    let folders: BTreeSet<&Path> = outcomes
-        .iter()
-        .filter(|o| o.status == FileStatus::Delivered)
-        .filter_map(|o| o.destination.as_deref().and_then(Path::parent))
-        .collect();
-    folders.par_iter().for_each(|folder| {
-        if let Ok(dir) = File::open(folder) {
-            let _ = dir.sync_all();
-        }
-    });
+/// Most files in one batch (each holds an open temp file until the batch is synced).
+const BATCH_FILES: usize = 32;
+
+/// Files of at most this size are written in batches.
+const BATCH_FILE_BYTES: u64 = 4 << 20;
+
+/// File descriptors kept free for everything else (plugins, the report, stdio, the lock).
+const SPARE_DESCRIPTORS: u64 = 64;
+
+/// How many writers run at once: `jobs`, or four per core.
+fn writer_count(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get()) * WRITERS_PER_CORE
+    })
+    .max(1)
+}
+
+/// Files per batch such that every writer's open temp files (plus one source each) fit in the
+/// process's file-descriptor limit, which is raised to its hard limit first. No file may fail
+/// because descriptors ran out.
+fn batch_size(jobs: usize) -> usize {
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let per_writer = limit.saturating_sub(SPARE_DESCRIPTORS) / jobs as u64;
+    // Each batched file holds its temp file open until the batch is synced; one source is open at a
+    // time per writer, and verification opens one more.
+    usize::try_from(per_writer.saturating_sub(2))
+        .unwrap_or(BATCH_FILES)
+        .clamp(1, BATCH_FILES)
+}
+
+/// What every writer shares.
+struct DeliveryContext<'a> {
+    plan: &'a Plan,
+    options: &'a ExecuteOptions,
+    bar: &'a ProgressBar,
+    folders: &'a CreatedFolders,
+    owner_tag: String,
+}
+
+impl DeliveryContext<'_> {
+    fn interrupted(&self) -> bool {
+        self.options
+            .interrupt
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
 }
 
 /// Deliver a batch of files: write them all under temp names, then sync, rename and verify each. The
 /// first sync of a batch flushes the data of the whole batch (the file system commits it together),
 /// so small files do not pay one flush each; nothing is renamed before it is synced.
-fn deliver_batch(
-    batch: &[PlannedFile],
-    derivation: &str,
-    options: &ExecuteOptions,
-    bar: &ProgressBar,
-) -> Vec<FileOutcome> {
+fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<FileOutcome> {
     let withheld: Vec<Option<String>> = batch
         .iter()
         .map(|file| {
-            if options.deliver_on_error || file.already_delivered.is_some() {
+            if context.options.deliver_on_error || file.already_delivered.is_some() {
                 None
             } else {
                 crate::checks::withholding(&file.findings)
             }
         })
         .collect();
-    let written: Vec<Option<Result<WrittenTemp, String>>> = batch
+    let written: Vec<Option<Result<WrittenTemp, Failure>>> = batch
         .iter()
         .zip(&withheld)
         .map(|(file, withheld)| {
-            (file.already_delivered.is_none() && withheld.is_none())
-                .then(|| write_temp(file, derivation, options, bar))
+            if file.already_delivered.is_some() || withheld.is_some() {
+                None
+            } else if context.interrupted() {
+                Some(Err(Failure::Interrupted))
+            } else {
+                Some(write_temp(file, context))
+            }
         })
         .collect();
     batch
@@ -261,14 +328,35 @@ fn deliver_batch(
             let result = match written {
                 None => {
                     outcome.status = FileStatus::AlreadyDelivered;
-                    outcome.checksum = file.already_delivered.clone();
+                    if let Some(hash) = &file.already_delivered {
+                        outcome.checksum = Some(hash.clone());
+                        outcome.content_hash = Some(ContentHash {
+                            xxh128: hash.clone(),
+                            md5: None,
+                        });
+                    }
                     return outcome;
                 }
-                Some(written) => written.and_then(|w| finish_temp(file, w, options)),
+                Some(written) => written.and_then(|w| finish_temp(file, w, context)),
             };
             match result {
-                Ok(checksum) => outcome.checksum = Some(checksum),
-                Err(reason) => {
+                Ok(delivered) => {
+                    outcome.checksum = Some(delivered.xxh128.clone());
+                    outcome.content_hash = Some(ContentHash {
+                        xxh128: delivered.xxh128,
+                        md5: None,
+                    });
+                    if let Some(repaired) = delivered.recovered {
+                        outcome.status = FileStatus::Recovered;
+                        outcome.reason = Some(repaired);
+                    }
+                }
+                Err(Failure::Interrupted) => {
+                    outcome.status = FileStatus::Interrupted;
+                    outcome.reason =
+                        Some("the run was interrupted before this file was written".to_string());
+                }
+                Err(Failure::Reason(reason)) => {
                     outcome.status = FileStatus::Failed;
                     outcome.reason = Some(reason);
                 }
@@ -278,19 +366,30 @@ fn deliver_batch(
         .collect()
 }
 
-/// Consecutive planned files written together: up to [`BATCH_FILES`] files of at most
+/// Why a file was not delivered.
+enum Failure {
+    /// The run was interrupted first.
+    Interrupted,
+    /// It failed, for this reason.
+    Reason(String),
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Failure {
+        Failure::Reason(reason)
+    }
+}
+
+/// Consecutive planned files written together: up to `most` files of at most
 /// [`BATCH_FILE_BYTES`] each, or one larger file alone.
-fn batches(files: &[PlannedFile]) -> Vec<&[PlannedFile]> {
+fn batches(files: &[PlannedFile], most: usize) -> Vec<&[PlannedFile]> {
     let mut batches = Vec::new();
     let mut start = 0;
     while start < files.len() {
         let mut end = start + 1;
         let small = |f: &PlannedFile| f.source_len <= BATCH_FILE_BYTES;
         if files.get(start).is_some_and(small) {
-            while end < files.len()
-                && end - start < BATCH_FILES
-                && files.get(end).is_some_and(small)
-            {
+            while end < files.len() && end - start < most && files.get(end).is_some_and(small) {
                 end += 1;
             }
         }
@@ -302,73 +401,157 @@ fn batches(files: &[PlannedFile]) -> Vec<&[PlannedFile]> {
     batches
 }
 
-/// Files of at most this size are written in batches.
-const BATCH_FILE_BYTES: u64 = 4 << 20;
+/// The identity of a source file at one moment: a change to any of these means it was rewritten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SourceStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
 
-/// Most files in one batch (each holds an open temp file until the batch is synced).
-const BATCH_FILES: usize = 32;
+impl SourceStamp {
+    fn of(meta: &fs::Metadata) -> SourceStamp {
+        SourceStamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
 
 /// A file written under its temp name in its final folder, not yet synced or renamed.
 struct WrittenTemp {
     temp: tempfile::NamedTempFile,
-    /// The per-channel digests the output must have (the source's, permuted).
-    expected: Vec<u128>,
+    /// XXH3-128 of every byte written.
+    xxh128: u128,
+    /// Bytes written.
+    len: u64,
+    /// Whole frames of audio written (the source's, all of them).
+    frames: u64,
+    /// What was repaired, for a recovered take.
+    recovered: Option<String>,
+    /// The source as it was while it was read.
+    stamp: SourceStamp,
 }
 
-/// Write one file under a temp name in its final folder (not yet synced).
-fn write_temp(
-    file: &PlannedFile,
-    derivation: &str,
-    options: &ExecuteOptions,
-    bar: &ProgressBar,
-) -> Result<WrittenTemp, String> {
-    let destination = &file.destination;
-    let folder = destination
-        .parent()
-        .ok_or_else(|| format!("{}: no folder", destination.display()))?;
-    fs::create_dir_all(folder).map_err(|e| format!("creating {}: {e}", folder.display()))?;
+/// What a delivered file's outcome records.
+struct Delivered {
+    xxh128: String,
+    recovered: Option<String>,
+}
 
-    let (take, rendered) = file.render(derivation)?;
-    let mut source =
-        File::open(&file.source).map_err(|e| format!("opening the source again: {e}"))?;
+/// Write one file under a temp name in its final folder (not yet synced). The source is opened once:
+/// the header and the audio are read through the same handle, and a source that changes while it
+/// is read fails the file.
+fn write_temp(file: &PlannedFile, context: &DeliveryContext<'_>) -> Result<WrittenTemp, Failure> {
+    let destination = &file.destination;
+    let relative_folder = file
+        .relative_destination
+        .rsplit_once('/')
+        .map_or("", |(folder, _)| folder);
+    let folder = context
+        .folders
+        .create(&context.plan.out_root, relative_folder)?;
+
+    let source_file = File::open(&file.source).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            format!("the source is gone since it was planned: {e}")
+        } else {
+            format!("opening the source again: {e}")
+        }
+    })?;
+    let before = source_file
+        .metadata()
+        .map_err(|e| format!("examining the source: {e}"))?;
+    if before.len() != file.source_len || before.modified().ok() != file.source_modified {
+        return Err("the source changed after it was planned; run again"
+            .to_string()
+            .into());
+    }
+    let stamp = SourceStamp::of(&before);
+    let source = SourceTake::read_open(&file.source, &source_file).map_err(|e| {
+        format!("the source changed after it was planned and cannot be read now: {e}")
+    })?;
+    let rendered = rollcall_take::render(&source, &file.changes, &context.plan.derivation)
+        .map_err(|e| e.to_string())?;
 
     let file_name = destination
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Mode 0666 before the umask, as `cp` creates files (tempfile's own default is 0600).
     let temp = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
+        .prefix(&format!(".{file_name}{}", context.owner_tag))
         .suffix(TEMP_SUFFIX)
-        .tempfile_in(folder)
+        .permissions(fs::Permissions::from_mode(0o666))
+        .tempfile_in(&folder)
         .map_err(|e| format!("creating a temp file in {}: {e}", folder.display()))?;
-    // `write_file` buffers small writes itself and writes the audio in whole blocks.
-    let mut writer = ProgressWriter {
-        inner: temp.as_file(),
-        bar,
-    };
-    let report = write_file(
-        &mut source,
-        &take.header,
-        &rendered.layout,
-        rendered.map.as_ref(),
+    let mut writer = HashingWriter::new(InterruptibleWriter {
+        inner: ProgressWriter {
+            inner: temp.as_file(),
+            bar: context.bar,
+        },
+        interrupt: context.options.interrupt.as_deref(),
+    });
+    let report = produce(
+        &source_file,
+        &source,
+        &rendered,
         &mut writer,
-        &options.write,
-    )
-    .map_err(|e| format!("writing {}: {e}", destination.display()))?;
+        &context.options.write,
+        &mut NoTap,
+    );
+    let report = match report {
+        Ok(report) => report,
+        Err(_) if context.interrupted() => return Err(Failure::Interrupted),
+        Err(e) => return Err(format!("writing {}: {e}", destination.display()).into()),
+    };
     writer
         .flush()
         .map_err(|e| format!("writing {}: {e}", destination.display()))?;
-    // The writer reports each output channel's digest as its source channel's (permuted as planned).
-    let expected = report.output_audio.channels;
-    Ok(WrittenTemp { temp, expected })
+    let after = source_file
+        .metadata()
+        .map_err(|e| format!("examining the source: {e}"))?;
+    if SourceStamp::of(&after) != stamp {
+        return Err("the source changed while it was being copied; run again"
+            .to_string()
+            .into());
+    }
+    // The engine's own guarantee: a delivered take holds every whole frame the source holds.
+    if report.frames != source.header.frames() {
+        return Err(format!(
+            "internal error: {} frames written but the source holds {}; not delivered",
+            report.frames,
+            source.header.frames()
+        )
+        .into());
+    }
+    let (xxh128, len) = (writer.xxh128(), writer.bytes_written());
+    drop(writer);
+    Ok(WrittenTemp {
+        temp,
+        xxh128,
+        len,
+        frames: report.frames,
+        recovered: source
+            .header
+            .recovery
+            .as_ref()
+            .map(|r| r.describe(source.header.fmt.block_align)),
+        stamp,
+    })
 }
 
 /// Sync a written temp file, rename it into place without replacing anything, and verify it.
 fn finish_temp(
     file: &PlannedFile,
     written: WrittenTemp,
-    options: &ExecuteOptions,
-) -> Result<String, String> {
+    context: &DeliveryContext<'_>,
+) -> Result<Delivered, Failure> {
     let destination = &file.destination;
     // The contents and the length must be on disk before the rename (a crash never leaves a half
     // file under its final name); `sync_data` skips only timestamps, which no reader depends on.
@@ -377,6 +560,14 @@ fn finish_temp(
         .as_file()
         .sync_data()
         .map_err(|e| format!("syncing {}: {e}", destination.display()))?;
+    // The source must still be what was read: same file, same size, same times.
+    let now = fs::metadata(&file.source)
+        .map_err(|e| format!("the source is gone since it was copied: {e}"))?;
+    if SourceStamp::of(&now) != written.stamp {
+        return Err("the source changed while it was being copied; run again"
+            .to_string()
+            .into());
+    }
     written.temp.persist_noclobber(destination).map_err(|e| {
         if e.error.kind() == io::ErrorKind::AlreadyExists {
             format!(
@@ -387,40 +578,63 @@ fn finish_temp(
             format!("renaming into {}: {}", destination.display(), e.error)
         }
     })?;
-    if options.verify {
-        let verified = verify(destination, &written.expected);
-        if let Err(reason) = verified {
+    if context.options.verify {
+        if let Err(reason) = verify(destination, written.len, written.xxh128, written.frames) {
             let _ = fs::remove_file(destination);
-            return Err(format!("verification failed, output removed: {reason}"));
+            return Err(format!("verification failed, output removed: {reason}").into());
         }
     }
-    Ok(checksum(&AudioDigest {
-        channels: written.expected,
-    }))
+    Ok(Delivered {
+        xxh128: hex128(written.xxh128),
+        recovered: written.recovered,
+    })
 }
 
-/// Read the delivered file back and compare each channel's audio digest with the expected one.
-fn verify(destination: &Path, expected: &[u128]) -> Result<(), String> {
+/// Read the delivered file back: its bytes must hash as what was written, and its header must
+/// declare every frame that was written.
+fn verify(destination: &Path, len: u64, xxh128: u128, frames: u64) -> Result<(), String> {
     let mut delivered = File::open(destination).map_err(|e| e.to_string())?;
     let header = read_header(&mut delivered).map_err(|e| e.to_string())?;
-    let digest = digest_audio(&mut delivered, &header).map_err(|e| e.to_string())?;
-    if digest.channels.len() != expected.len() {
+    if header.frames() != frames || header.recovery.is_some() {
         return Err(format!(
-            "{} channels written, {} expected",
-            digest.channels.len(),
-            expected.len()
+            "the delivered file declares {} frames, {frames} were written",
+            header.frames()
         ));
     }
-    for (channel, (got, want)) in digest.channels.iter().zip(expected).enumerate() {
-        if got != want {
-            return Err(format!("channel {} differs from its source", channel + 1));
-        }
+    let mut hasher = HashingWriter::new(io::sink());
+    let mut reader = &delivered;
+    io::Seek::seek(&mut reader, io::SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    let mut buffer = vec![0u8; VERIFY_BLOCK];
+    loop {
+        let n = match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        };
+        hasher
+            .write_all(buffer.get(..n).unwrap_or_default())
+            .map_err(|e| e.to_string())?;
+    }
+    if hasher.bytes_written() != len {
+        return Err(format!(
+            "{} bytes on disk, {len} were written",
+            hasher.bytes_written()
+        ));
+    }
+    if hasher.xxh128() != xxh128 {
+        return Err("the bytes on disk differ from the bytes written".to_string());
     }
     Ok(())
 }
 
-/// Remove temp files a killed run left in the folders this run writes to.
-fn remove_leftover_temp_files(plan: &Plan) {
+/// Read-back block size for verification.
+const VERIFY_BLOCK: usize = 1 << 20;
+
+/// Remove temp files that killed runs of this host left in the folders this run writes to. Temp
+/// files of live processes or of other hosts are never touched.
+fn remove_stale_temp_files(plan: &Plan) {
+    let host = crate::output::host_name();
     let folders: BTreeSet<&Path> = plan
         .files
         .iter()
@@ -432,8 +646,7 @@ fn remove_leftover_temp_files(plan: &Plan) {
         };
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') && name.ends_with(TEMP_SUFFIX) {
+            if is_stale_temp(&name.to_string_lossy(), &host) {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -451,6 +664,28 @@ impl<W: Write> Write for ProgressWriter<'_, W> {
         let n = self.inner.write(buf)?;
         self.bar.inc(n as u64);
         Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A writer that stops with an error once the run is interrupted (the temp file is then removed).
+struct InterruptibleWriter<'a, W: Write> {
+    inner: W,
+    interrupt: Option<&'a AtomicBool>,
+}
+
+impl<W: Write> Write for InterruptibleWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self
+            .interrupt
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+        {
+            return Err(io::Error::other("the run was interrupted"));
+        }
+        self.inner.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -7,13 +7,17 @@
 
 mod checks;
 mod execute;
+mod output;
 mod plan;
+mod produce;
 mod report;
 mod steps;
 
 pub use checks::{add_roll_tokens, build_checks, roll_scheme, run_checks, withholding, BuiltCheck};
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
+pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
+pub use produce::is_verbatim;
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
 pub use rollcall_rolls::Scheme;

@@ -2,18 +2,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
 use rollcall_recipe::{InputFile, WalkReport};
 use rollcall_take::{check_folder, render, Changes, FieldChange, RenderedTake, SourceTake};
-use rollcall_wav::{write_file, WriteOptions};
+use rollcall_wav::{NoTap, WriteOptions};
 
 use rollcall_findings::Finding;
 use rollcall_sdk::Take;
 
+use crate::produce::{hex128, produce, HashingWriter};
 use crate::steps::BuiltStep;
 use crate::EngineError;
 
@@ -52,7 +53,8 @@ pub struct PlannedFile {
     pub relative_destination: String,
     /// Full destination path.
     pub destination: PathBuf,
-    /// Set when the destination already holds exactly what this run would write: the audio checksum.
+    /// Set when the destination already holds exactly what this run would write: its XXH3-128
+    /// (lowercase hex), the hash of every byte.
     pub already_delivered: Option<String>,
     /// The roll label (`tape`) of the take, when it has one.
     pub roll: Option<String>,
@@ -281,68 +283,35 @@ fn existing_destination(file: &PlannedFile, derivation: &str) -> Result<Option<S
     if !existing.is_file() {
         return Err(conflict("not a regular file"));
     }
-    let (source, rendered) = file.render(derivation)?;
-    let mut reader =
+    let source_file =
         File::open(&file.source).map_err(|e| format!("{}: {e}", file.source.display()))?;
-    let mut sink = HashingSink::default();
-    let report = write_file(
-        &mut reader,
-        &source.header,
-        &rendered.layout,
-        rendered.map.as_ref(),
+    let source = SourceTake::read_open(&file.source, &source_file)
+        .map_err(|e| format!("{}: {e}", file.source.display()))?;
+    let rendered = render(&source, &file.changes, derivation).map_err(|e| e.to_string())?;
+    let mut sink = HashingWriter::new(io::sink());
+    produce(
+        &source_file,
+        &source,
+        &rendered,
         &mut sink,
         &WriteOptions::default(),
+        &mut NoTap,
     )
     .map_err(|e| format!("{}: {e}", file.source.display()))?;
-    if sink.len != existing.len() {
+    if sink.bytes_written() != existing.len() {
         return Err(conflict(&format!(
             "{} bytes, this run would write {}",
             existing.len(),
-            sink.len
+            sink.bytes_written()
         )));
     }
-    let mut delivered = File::open(&file.destination)
+    let delivered = File::open(&file.destination)
         .map_err(|e| format!("{}: {e}", file.destination.display()))?;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = delivered
-            .read(&mut buffer)
-            .map_err(|e| format!("{}: {e}", file.destination.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    if hasher.digest128() != sink.hasher.digest128() {
+    let mut hasher = HashingWriter::new(io::sink());
+    io::copy(&mut &delivered, &mut hasher)
+        .map_err(|e| format!("{}: {e}", file.destination.display()))?;
+    if hasher.xxh128() != sink.xxh128() {
         return Err(conflict("same size, different bytes"));
     }
-    Ok(Some(crate::execute::checksum(&report.output_audio)))
-}
-
-/// A writer that only hashes and counts what is written to it.
-struct HashingSink {
-    hasher: xxhash_rust::xxh3::Xxh3,
-    len: u64,
-}
-
-impl Default for HashingSink {
-    fn default() -> Self {
-        HashingSink {
-            hasher: xxhash_rust::xxh3::Xxh3::new(),
-            len: 0,
-        }
-    }
-}
-
-impl Write for HashingSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.hasher.update(buf);
-        self.len += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
+    Ok(Some(hex128(hasher.xxh128())))
 }

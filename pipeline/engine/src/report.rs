@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::execute::{RunSummary, TEMP_SUFFIX};
+use crate::execute::RunSummary;
+use crate::output::TEMP_SUFFIX;
 
 /// `rollcall-report-<UTC timestamp>.csv` for a time.
 pub fn report_file_name(time: SystemTime) -> String {
@@ -56,7 +57,7 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
         "destination",
         "status",
         "reason",
-        "audio_checksum",
+        "xxh128",
         "findings",
     ])
     .map_err(std::io::Error::other)?;
@@ -100,12 +101,16 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
         let mut temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(TEMP_SUFFIX)
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .tempfile_in(out_root)
             .map_err(|e| std::io::Error::new(e.kind(), strip_path(&e)))?;
         temp.as_file_mut().write_all(&bytes)?;
         temp.as_file().sync_all()?;
         match temp.persist_noclobber(&path) {
-            Ok(_) => return Ok(path),
+            Ok(_) => {
+                crate::output::sync_folder(out_root).map_err(std::io::Error::other)?;
+                return Ok(path);
+            }
             Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
                 attempt += 1;
             }
@@ -117,10 +122,10 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
 /// An I/O error's message without the path `tempfile` appends (`... at path "..."`).
 fn strip_path(error: &std::io::Error) -> String {
     let text = error.to_string();
-    match text.find(" at path ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
+    text.split(" at path ")
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[cfg(test)]

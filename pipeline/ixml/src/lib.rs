@@ -530,18 +530,15 @@ impl Ixml {
             reason: "track element missing from index".to_string(),
         })?;
         let mut plan = Plan::default();
-        plan.set(
-            self,
-            source,
-            "CHANNEL_INDEX",
-            &rewrite.channel_index.to_string(),
-        )?;
-        plan.set(
-            self,
-            source,
-            "INTERLEAVE_INDEX",
-            &rewrite.interleave_index.to_string(),
-        )?;
+        // An index that already says this value is left byte for byte as it is.
+        for (tag, value) in [
+            ("CHANNEL_INDEX", rewrite.channel_index),
+            ("INTERLEAVE_INDEX", rewrite.interleave_index),
+        ] {
+            if self.child_text(source, tag).and_then(parse_u32) != Some(value) {
+                plan.set(self, source, tag, &value.to_string())?;
+            }
+        }
         if let Some(name) = &rewrite.name {
             plan.set(self, source, "NAME", name)?;
         }

@@ -40,6 +40,28 @@ pub struct RenderedTake {
     pub warnings: Vec<String>,
 }
 
+impl RenderedTake {
+    /// Whether the layout changes anything inside the file (a new chunk or a re-layout). A take that
+    /// changes nothing, and needs no recovery, is delivered byte for byte.
+    pub fn changes_bytes(&self) -> bool {
+        self.map.is_some()
+            || self
+                .layout
+                .iter()
+                .any(|chunk| matches!(chunk, OutChunk::New { .. }))
+    }
+}
+
+/// Chunk kinds that hold one entry per channel and so move with the channels on a re-layout.
+///
+/// `PEAK` (peak value and position per channel) is permuted and dropped with its channels; `levl`
+/// (EBU peak envelope, interleaved per channel) cannot be kept in step and is left out with a warning;
+/// `chna` and `axml` (ADM) files are refused by the channel-layout step before they get here.
+pub const PER_CHANNEL_CHUNKS: [&[u8; 4]; 2] = [b"PEAK", b"levl"];
+
+/// The slate keys whose bext description lines mirror iXML (iXML wins when they disagree).
+const SLATE_KEYS: [&str; 3] = ["SCENE", "TAKE", "TAPE"];
+
 /// Render the changes of all steps into a layout, keeping every mirror coherent:
 /// track names in iXML and bext, file names in iXML `HISTORY` and bext `FILENAME`, and a re-layout in
 /// `fmt `, `TRACK_LIST`, bext `TRKn` lines, `FILE_UID`/`HISTORY` and the coding history.
@@ -207,7 +229,31 @@ pub fn render(
                     function: state.function.clone(),
                 }
             })
-            .collect();
+            .collect::<Vec<TrackRewrite>>();
+        let mut rewrites = rewrites;
+        if !changes.relaid {
+            // A split-mono member's TRACK_LIST may describe its whole family (a Metacorder M/S
+            // pair): TRACKs that are not this file's channels stay, untouched, in their place.
+            let mut all: Vec<TrackRewrite> = ixml_tracks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    rewrites
+                        .iter()
+                        .find(|r| r.source == Some(i))
+                        .cloned()
+                        .unwrap_or(TrackRewrite {
+                            source: Some(i),
+                            channel_index: t.channel_index.unwrap_or(i as u32 + 1),
+                            interleave_index: t.interleave_index.unwrap_or(i as u32 + 1),
+                            name: None,
+                            function: None,
+                        })
+                })
+                .collect();
+            all.extend(rewrites.iter().filter(|r| r.source.is_none()).cloned());
+            rewrites = all;
+        }
         ixml_edits.tracks = Some(rewrites);
     }
     for (path, value) in &ixml_edits.set {
@@ -238,6 +284,9 @@ pub fn render(
         ),
         (None, None) => None,
     };
+
+    let ixml_payload = ixml_payload.map(even_ixml);
+    let rewriting = ixml_payload.is_some() || map.is_some() || source.header.recovery.is_some();
 
     // bext.
     let bext_payload = match &source.bext {
@@ -331,6 +380,30 @@ pub fn render(
                             with_track_lines(&description, &lines, spelling, &prefix, &[], 0, true);
                         warnings.push(format!(
                             "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines were removed and the names are in iXML only"
+                        ));
+                    }
+                }
+            }
+            let disagreements = slate_disagreements(source, changes, &description);
+            if !disagreements.is_empty() {
+                let in_step =
+                    rewriting || description != original.description || !changes.bext.is_empty();
+                for (key, bext_value, ixml_value) in &disagreements {
+                    let line = lines.iter().find(|l| &l.key == key);
+                    let shown = line.map_or(key.clone(), |l| format!("{}{}", l.prefix, l.key));
+                    if in_step {
+                        description = set_description_key(
+                            &description,
+                            key,
+                            &to_bext_ascii(ixml_value),
+                            &prefix,
+                        );
+                        warnings.push(format!(
+                            "slate disagreement: bext {shown}={bext_value} but iXML {key}={ixml_value}; iXML wins and the bext line now says {ixml_value}"
+                        ));
+                    } else {
+                        warnings.push(format!(
+                            "slate disagreement: bext {shown}={bext_value} but iXML {key}={ixml_value}; the file is delivered verbatim, so the bext line is left as recorded"
                         ));
                     }
                 }
@@ -443,6 +516,23 @@ pub fn render(
                 }
             }
             layout.push(OutChunk::Audio);
+        } else if changes.relaid && PER_CHANNEL_CHUNKS.contains(&&chunk.id) {
+            match (&chunk.id, &source.peak) {
+                (b"PEAK", Some(peak)) => match relaid_peak(peak, header.fmt.channels, &map) {
+                    Some(payload) => layout.push(OutChunk::New {
+                        id: *b"PEAK",
+                        payload,
+                    }),
+                    None => warnings.push(
+                        "the PEAK chunk does not describe every channel, so it was left out of the re-laid file"
+                            .into(),
+                    ),
+                },
+                _ => warnings.push(format!(
+                    "the {} chunk holds per-channel data that cannot follow a re-layout, so it was left out",
+                    chunk.id_str().trim_end()
+                )),
+            }
         } else if &chunk.id == b"fmt " && changes.relaid {
             let fmt = header.fmt.relaid(changes.tracks.len() as u16);
             layout.push(OutChunk::New {
@@ -583,4 +673,64 @@ fn bext_bytes(bext: &rollcall_wav::Bext, source: &SourceTake) -> Result<Vec<u8>,
         bytes.push(0);
     }
     Ok(bytes)
+}
+
+/// The `PEAK` payload for the re-laid channels: version and timestamp kept, one 8-byte entry (value,
+/// position) per output channel taken from its source channel. `None` when the chunk does not hold
+/// exactly one entry per source channel.
+fn relaid_peak(peak: &[u8], channels: u16, map: &Option<ChannelMap>) -> Option<Vec<u8>> {
+    let map = map.as_ref()?;
+    let entries = peak.get(8..)?;
+    if entries.len() != usize::from(channels) * 8 {
+        return None;
+    }
+    let mut payload = peak.get(..8)?.to_vec();
+    for &source in &map.order {
+        let at = usize::from(source) * 8;
+        payload.extend_from_slice(entries.get(at..at + 8)?);
+    }
+    Some(payload)
+}
+
+/// An iXML payload of even length, so the chunk needs no pad byte (libsndfile's RF64 reader does not
+/// skip one): a trailing NUL or space is dropped, or a newline added after the document.
+fn even_ixml(mut payload: Vec<u8>) -> Vec<u8> {
+    if payload.len() % 2 == 1 {
+        match payload.last() {
+            Some(0 | b' ') => {
+                payload.pop();
+            }
+            _ => payload.push(b'\n'),
+        }
+    }
+    payload
+}
+
+/// The slate keys whose bext description line (as it will be written) disagrees with iXML (as it will
+/// be written): `(key, bext value, iXML value)`.
+fn slate_disagreements(
+    source: &SourceTake,
+    changes: &Changes,
+    description: &str,
+) -> Vec<(String, String, String)> {
+    let lines = parse_description(description);
+    SLATE_KEYS
+        .iter()
+        .filter_map(|key| {
+            let ixml = changes
+                .ixml
+                .get(*key)
+                .cloned()
+                .or_else(|| source.ixml.as_ref().and_then(|x| x.get(key)))?;
+            let ixml = ixml.trim().to_string();
+            let bext = lines
+                .iter()
+                .find(|l| l.key == *key)?
+                .value
+                .trim()
+                .to_string();
+            (!ixml.is_empty() && bext != to_bext_ascii(&ixml) && bext != ixml)
+                .then(|| (key.to_string(), bext, ixml))
+        })
+        .collect()
 }

@@ -13,13 +13,18 @@ use rollcall_wav::{
 
 use crate::TakeError;
 
+/// Largest `PEAK` payload read: 8 bytes of header and 8 per channel, for the channel limit.
+const PEAK_LIMIT: u64 = 8 + 8 * rollcall_wav::MAX_CHANNELS as u64;
+
 /// The start timecode of a take.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timecode {
-    /// `HH:MM:SS:FF` (`;` before the frames for drop frame).
+    /// `HH:MM:SS:FF` (`;` before the frames for drop frame); `HH:MM:SS.mmm` clock time when the
+    /// file records no timecode rate.
     pub text: String,
-    /// The iXML `TIMECODE_RATE` it was computed at (`24000/1001`).
-    pub rate: String,
+    /// The iXML `TIMECODE_RATE` it was computed at (`24000/1001`); `None` when the file records none
+    /// (never guessed).
+    pub rate: Option<String>,
 }
 
 /// One source file's header and metadata, read without its audio.
@@ -39,6 +44,8 @@ pub struct SourceTake {
     pub ixml: Option<Ixml>,
     /// Why the iXML chunk could not be read, when it is present but unreadable (its bytes are kept).
     pub ixml_error: Option<String>,
+    /// The `PEAK` chunk's payload, when present (it moves with the channels on a re-layout).
+    pub peak: Option<Vec<u8>>,
     /// Size of the file when read, to notice a source that changes before it is written.
     pub file_len: u64,
     /// Modification time when read, to notice a source that changes before it is written.
@@ -49,6 +56,12 @@ impl SourceTake {
     /// Read a file's header and metadata chunks (never its audio).
     pub fn read(path: &Path) -> Result<SourceTake, TakeError> {
         let file = File::open(path)?;
+        SourceTake::read_open(path, &file)
+    }
+
+    /// Read the header and metadata chunks of `path` through a handle the caller already opened (and
+    /// keeps, to read the audio through the same handle).
+    pub fn read_open(path: &Path, file: &File) -> Result<SourceTake, TakeError> {
         let meta = file.metadata()?;
         let mut reader = HeadReader::new(file, meta.len(), HEAD_BYTES)?;
         let header = read_header(&mut reader)?;
@@ -72,6 +85,10 @@ impl SourceTake {
             }
             None => (None, None),
         };
+        let peak = match header.find(b"PEAK") {
+            Some(chunk) => Some(read_payload(&mut reader, chunk, PEAK_LIMIT)?),
+            None => None,
+        };
         Ok(SourceTake {
             path: path.to_path_buf(),
             header,
@@ -80,6 +97,7 @@ impl SourceTake {
             ixml_chunk,
             ixml,
             ixml_error,
+            peak,
             file_len: meta.len(),
             modified: meta.modified().ok(),
         })
@@ -174,6 +192,12 @@ impl SourceTake {
             rollcall_sdk::FACT_PATH.to_string(),
             self.path.display().to_string(),
         );
+        if let Some(recovery) = &self.header.recovery {
+            take.facts.insert(
+                rollcall_sdk::FACT_RECOVERED.to_string(),
+                recovery.describe(fmt.block_align),
+            );
+        }
         take
     }
 
@@ -210,14 +234,28 @@ impl SourceTake {
         let sample_rate = get("SPEED/TIMESTAMP_SAMPLE_RATE")
             .and_then(|v| v.trim().parse::<u32>().ok())
             .unwrap_or(self.header.fmt.sample_rate);
-        let rate = get("SPEED/TIMECODE_RATE").unwrap_or_else(|| "25/1".to_string());
+        let Some(rate) = get("SPEED/TIMECODE_RATE") else {
+            // No rate recorded: the start as clock time, never a guessed frame count.
+            if sample_rate == 0 {
+                return None;
+            }
+            let millis = samples.checked_mul(1000)? / u64::from(sample_rate);
+            let text = format!(
+                "{:02}:{:02}:{:02}.{:03}",
+                millis / 3_600_000,
+                millis / 60_000 % 60,
+                millis / 1000 % 60,
+                millis % 1000
+            );
+            return Some(Timecode { text, rate: None });
+        };
         let drop_frame = get("SPEED/TIMECODE_FLAG")
             .map(|f| f.trim().eq_ignore_ascii_case("DF"))
             .unwrap_or(false);
         let text = rollcall_ixml::format_timecode(samples, sample_rate, rate.trim(), drop_frame)?;
         Some(Timecode {
             text,
-            rate: rate.trim().to_string(),
+            rate: Some(rate.trim().to_string()),
         })
     }
 }

@@ -83,6 +83,30 @@ fn plausible_id(id: &[u8]) -> bool {
     id.len() == 4 && id[0] != b' ' && id.iter().all(|&b| (0x20..=0x7E).contains(&b))
 }
 
+/// How the audio of a take the recorder did not finalize was found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// The `data` size the file declares (`0xFFFFFFFF` as stored, 0, or a stale count).
+    pub declared_size: u64,
+    /// The `data` size recovered: every whole frame from the start of `data` to the end of the file.
+    pub recovered_size: u64,
+    /// Why the declared size cannot be right, in words (`the data size field says 0 bytes`).
+    pub why: String,
+}
+
+impl Recovery {
+    /// One line for reports: what was wrong and what was repaired.
+    pub fn describe(&self, block_align: u16) -> String {
+        let ba = u64::from(block_align.max(1));
+        format!(
+            "unfinalized take: {}; {} frames recovered from the bytes on disk (the header declared {})",
+            self.why,
+            self.recovered_size / ba,
+            self.declared_size / ba
+        )
+    }
+}
+
 /// Everything known about a WAVE file before its audio is touched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Header {
@@ -100,6 +124,8 @@ pub struct Header {
     pub fmt_payload: Vec<u8>,
     /// Index of the `data` chunk in `chunks`.
     pub data_index: usize,
+    /// Set when the take was not finalized: `chunks[data_index].size` is then the recovered size.
+    pub recovery: Option<Recovery>,
 }
 
 impl Header {
@@ -293,6 +319,8 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<Header, WavError> {
     let mut ds64: Option<Ds64> = None;
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut offset = 12u64;
+    // The size a last `data` chunk claimed when it ran past the end of the file.
+    let mut claimed_data: Option<u64> = None;
     while offset + 8 <= file_len {
         let mut ch = [0u8; 8];
         read_at(r, offset, &mut ch)?;
@@ -300,8 +328,9 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<Header, WavError> {
         id.copy_from_slice(&ch[..4]);
         let field = u32::from_le_bytes([ch[4], ch[5], ch[6], ch[7]]);
         let past_riff_end = offset >= riff_size.saturating_add(8);
+        let after_data = chunks.last().is_some_and(|c| &c.id == b"data");
         if !plausible_id(&id) {
-            if past_riff_end {
+            if past_riff_end || after_data {
                 break; // junk after the declared RIFF end: ignored
             }
             return Err(WavError::Malformed(format!(
@@ -340,8 +369,24 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<Header, WavError> {
         }
         let payload_end = (offset + 8).checked_add(size).filter(|&e| e <= file_len);
         let Some(payload_end) = payload_end else {
-            if past_riff_end && !chunks.is_empty() && chunks.iter().any(|c| &c.id == b"data") {
-                break; // junk after the declared RIFF end: ignored
+            if &id == b"data" && !chunks.is_empty() {
+                // A last `data` chunk claiming more than the file holds: the recorder stopped
+                // writing (or the size field was never filled in). Recovered below.
+                let on_disk = file_len - (offset + 8);
+                claimed_data = Some(size);
+                chunks.push(Chunk {
+                    id,
+                    offset,
+                    size: on_disk,
+                    pad: false,
+                });
+                break;
+            }
+            if (past_riff_end || after_data)
+                && !chunks.is_empty()
+                && chunks.iter().any(|c| &c.id == b"data")
+            {
+                break; // junk after the declared RIFF end (or audio past a stale data size)
             }
             return Err(WavError::Truncated {
                 id: id_text(&id).trim_end().to_string(),
@@ -381,6 +426,7 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<Header, WavError> {
     let fmt_payload = read_payload(r, fmt_chunk, MAX_SMALL_CHUNK)?;
     let fmt = Fmt::parse(&fmt_payload)?;
     fmt.check_supported()?;
+    let recovery = recover_data(&mut chunks, data_index, claimed_data, &fmt, file_len);
     Ok(Header {
         container,
         riff_size,
@@ -389,5 +435,55 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<Header, WavError> {
         fmt,
         fmt_payload,
         data_index,
+        recovery,
+    })
+}
+
+/// Finds the audio of a take the recorder did not finalize, and makes `data` hold every whole frame
+/// from its start to the end of the file.
+///
+/// Only a **last** `data` chunk is recovered: one whose size field is 0 or `0xFFFFFFFF`, claims more
+/// than the file holds, or is followed by at least one whole frame of bytes that start no valid chunk
+/// (a header last updated before the take ended). Bytes after any other last chunk are not audio.
+fn recover_data(
+    chunks: &mut [Chunk],
+    data_index: usize,
+    claimed: Option<u64>,
+    fmt: &Fmt,
+    file_len: u64,
+) -> Option<Recovery> {
+    if data_index + 1 != chunks.len() {
+        return None;
+    }
+    let data = chunks.get_mut(data_index)?;
+    let ba = u64::from(fmt.block_align);
+    if ba == 0 {
+        return None;
+    }
+    let on_disk = file_len.saturating_sub(data.payload_offset());
+    let whole = on_disk / ba * ba;
+    let declared = claimed.unwrap_or(data.size);
+    let why = if claimed.is_some() {
+        if declared == u64::from(SIZE_IN_DS64) {
+            "the data size field says 0xFFFFFFFF (never filled in)".to_string()
+        } else {
+            format!("the data chunk claims {declared} bytes but only {on_disk} are on disk")
+        }
+    } else if declared == 0 && whole > 0 {
+        "the data size field says 0 bytes".to_string()
+    } else if file_len.saturating_sub(data.end()) >= ba && whole > declared {
+        format!(
+            "{} bytes of audio follow the declared end of data (header last updated before the take ended)",
+            file_len - data.end()
+        )
+    } else {
+        return None;
+    };
+    data.size = whole;
+    data.pad = false;
+    Some(Recovery {
+        declared_size: declared,
+        recovered_size: whole,
+        why,
     })
 }

@@ -25,9 +25,12 @@ pub use error::WavError;
 pub use fmt::{Fmt, SampleFormat, FORMAT_EXTENSIBLE, FORMAT_IEEE_FLOAT, FORMAT_PCM, MAX_CHANNELS};
 pub use head::{HeadReader, HEAD_BYTES};
 pub use header::{
-    read_header, read_payload, Chunk, Container, Header, MAX_CHUNKS, MAX_METADATA_CHUNK,
+    read_header, read_payload, Chunk, Container, Header, Recovery, MAX_CHUNKS, MAX_METADATA_CHUNK,
 };
-pub use writer::{write_file, ChannelMap, OutChunk, WriteOptions, WriteReport};
+pub use writer::{
+    copy_verbatim, write_file, write_file_tapped, AudioTap, ChannelMap, NoTap, OutChunk,
+    WriteOptions, WriteReport,
+};
 
 /// The identity layout of a file: every chunk copied in order, `data` replaced by the audio.
 pub fn identity_layout(header: &Header) -> Vec<OutChunk> {

@@ -2,7 +2,7 @@
 
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
-use crate::audio::{permute, AudioDigest, ChannelHasher};
+use crate::audio::permute;
 use crate::{Chunk, Container, Fmt, Header, WavError};
 
 /// One chunk of the output file, in output order.
@@ -53,10 +53,22 @@ pub struct WriteReport {
     pub container: Container,
     /// Bytes written (the output file length).
     pub bytes_written: u64,
-    /// Per-channel digests of the source audio read.
-    pub source_audio: AudioDigest,
-    /// Per-channel digests of the output audio written.
-    pub output_audio: AudioDigest,
+    /// Whole frames of audio written.
+    pub frames: u64,
+}
+
+/// Sees every block of output audio as it is written: whole interleaved frames in the output's
+/// channel order (for measurements made in the delivery pass, such as audio QC).
+pub trait AudioTap {
+    /// Called with each block of whole output frames, in order.
+    fn audio(&mut self, frames: &[u8]);
+}
+
+/// A tap that looks at nothing.
+pub struct NoTap;
+
+impl AudioTap for NoTap {
+    fn audio(&mut self, _frames: &[u8]) {}
 }
 
 /// Size field value meaning "see ds64".
@@ -166,6 +178,19 @@ pub fn write_file<R: Read + Seek, W: Write>(
     out: &mut W,
     opts: &WriteOptions,
 ) -> Result<WriteReport, WavError> {
+    write_file_tapped(src, header, layout, map, out, opts, &mut NoTap)
+}
+
+/// [`write_file`], showing every block of output audio to `tap` on the way.
+pub fn write_file_tapped<R: Read + Seek, W: Write>(
+    src: &mut R,
+    header: &Header,
+    layout: &[OutChunk],
+    map: Option<&ChannelMap>,
+    out: &mut W,
+    opts: &WriteOptions,
+    tap: &mut dyn AudioTap,
+) -> Result<WriteReport, WavError> {
     let src_fmt = &header.fmt;
     src_fmt.check_supported()?;
     let src_channels = usize::from(src_fmt.channels);
@@ -274,12 +299,6 @@ pub fn write_file<R: Read + Seek, W: Write>(
     }
     out.write_all(&head)?;
 
-    let mut source_audio = AudioDigest {
-        channels: Vec::new(),
-    };
-    let mut output_audio = AudioDigest {
-        channels: Vec::new(),
-    };
     let mut copy_buf = Vec::new();
     for p in &plan {
         let is_audio = matches!(p.source, OutChunk::Audio);
@@ -306,56 +325,34 @@ pub fn write_file<R: Read + Seek, W: Write>(
                 let frames_per_block = (opts.block_bytes / src_ba)
                     .min(usize::try_from(src_frames).unwrap_or(usize::MAX))
                     .max(1);
-                let mut src_hash = ChannelHasher::new(src_channels, bps, src_ba);
                 let mut in_buf = vec![0u8; frames_per_block * src_ba];
+                let mut out_buf = match offsets {
+                    Some(_) => vec![0u8; frames_per_block * out_ba],
+                    None => Vec::new(),
+                };
                 src.seek(SeekFrom::Start(data.payload_offset()))?;
                 let mut left = src_frames;
-                match &offsets {
-                    None => {
-                        while left > 0 {
-                            let n = usize::try_from(left)
-                                .map_or(frames_per_block, |l| l.min(frames_per_block));
-                            let block = &mut in_buf[..n * src_ba];
-                            src.read_exact(block)?;
-                            src_hash.update(block);
-                            out.write_all(block)?;
-                            left -= n as u64;
-                        }
-                        // A trailing partial frame is copied verbatim (not hashed).
-                        let partial = data.size - src_frames * src_ba as u64;
-                        copy_bytes(src, &mut out, partial, &mut in_buf)?;
-                        source_audio = src_hash.finish();
-                        output_audio = source_audio.clone();
-                    }
-                    Some(offs) => {
-                        let mut out_buf = vec![0u8; frames_per_block * out_ba];
-                        while left > 0 {
-                            let n = usize::try_from(left)
-                                .map_or(frames_per_block, |l| l.min(frames_per_block));
-                            let block = &mut in_buf[..n * src_ba];
-                            src.read_exact(block)?;
-                            src_hash.update(block);
+                while left > 0 {
+                    let n =
+                        usize::try_from(left).map_or(frames_per_block, |l| l.min(frames_per_block));
+                    let block = &mut in_buf[..n * src_ba];
+                    src.read_exact(block)?;
+                    let written: &[u8] = match &offsets {
+                        None => block,
+                        Some(offs) => {
                             let relaid = &mut out_buf[..n * out_ba];
                             permute(bps, block, src_ba, offs, relaid);
-                            out.write_all(relaid)?;
-                            left -= n as u64;
+                            relaid
                         }
-                        source_audio = src_hash.finish();
-                        // Output channel i holds exactly source channel order[i]'s samples, so its
-                        // digest is that channel's: no second hashing pass over the output.
-                        output_audio = AudioDigest {
-                            channels: offs
-                                .iter()
-                                .map(|&o| {
-                                    source_audio
-                                        .channels
-                                        .get(o / bps)
-                                        .copied()
-                                        .unwrap_or_default()
-                                })
-                                .collect(),
-                        };
-                    }
+                    };
+                    tap.audio(written);
+                    out.write_all(written)?;
+                    left -= n as u64;
+                }
+                if offsets.is_none() {
+                    // A trailing partial frame is copied verbatim.
+                    let partial = data.size - src_frames * src_ba as u64;
+                    copy_bytes(src, &mut out, partial, &mut in_buf)?;
                 }
             }
         }
@@ -367,8 +364,49 @@ pub fn write_file<R: Read + Seek, W: Write>(
     Ok(WriteReport {
         container,
         bytes_written: out.count,
-        source_audio,
-        output_audio,
+        frames: src_frames,
+    })
+}
+
+/// Copies a file byte for byte (a take no step changed and that needs no recovery), showing its
+/// whole frames of audio to `tap` on the way. Returns what was written.
+pub fn copy_verbatim<R: Read + Seek, W: Write>(
+    src: &mut R,
+    header: &Header,
+    out: &mut W,
+    opts: &WriteOptions,
+    tap: &mut dyn AudioTap,
+) -> Result<WriteReport, WavError> {
+    let ba = usize::from(header.fmt.block_align).max(1);
+    let data = header.data();
+    let frames = data.size / ba as u64;
+    let audio_start = data.payload_offset();
+    let audio_end = audio_start + frames * ba as u64;
+    let frames_per_block = (opts.block_bytes / ba)
+        .min(usize::try_from(frames).unwrap_or(usize::MAX))
+        .max(1);
+    let mut buf = vec![0u8; (frames_per_block * ba).max(COPY_BLOCK.min(opts.block_bytes))];
+    let mut out = Counting {
+        inner: out,
+        count: 0,
+    };
+    src.seek(SeekFrom::Start(0))?;
+    copy_bytes(src, &mut out, audio_start, &mut buf)?;
+    let mut left = frames;
+    while left > 0 {
+        let n = usize::try_from(left).map_or(frames_per_block, |l| l.min(frames_per_block));
+        let block = &mut buf[..n * ba];
+        src.read_exact(block)?;
+        tap.audio(block);
+        out.write_all(block)?;
+        left -= n as u64;
+    }
+    copy_bytes(src, &mut out, header.file_len - audio_end, &mut buf)?;
+    out.flush()?;
+    Ok(WriteReport {
+        container: header.container,
+        bytes_written: out.count,
+        frames,
     })
 }
 

@@ -68,7 +68,7 @@ fn real_bext_chunks_round_trip() {
             identical.push(rel);
         }
     }
-    assert_eq!(checked, 86, "bext chunks in the corpus");
+    assert_eq!(checked, 87, "bext chunks in the corpus");
     for must in [
         "wavinfo/tests/test_files/sounddevices/A101_1.WAV",
         "bwavfile/tests/media/sounddevices_6_cue_points.wav",

@@ -134,26 +134,18 @@ fn check_permutation(bits: u16, float: bool) {
         assert_eq!(got, want);
     }
 
-    // Digests: output channel i hashes like source channel ORDER[i], and digest_audio agrees.
+    // Digests: output channel i hashes like source channel ORDER[i].
+    let again = read_header(&mut Cursor::new(&out)).expect("re-read");
+    let output_audio = digest_audio(&mut Cursor::new(&out), &again).expect("digest");
+    let source_audio = digest_audio(&mut Cursor::new(&source), &header).expect("digest");
     for (i, &c) in ORDER.iter().enumerate() {
         assert_eq!(
-            report.output_audio.channels[i],
-            report.source_audio.channels[usize::from(c)]
+            output_audio.channels[i],
+            source_audio.channels[usize::from(c)]
         );
     }
-    let again = read_header(&mut Cursor::new(&out)).expect("re-read");
-    assert_eq!(
-        digest_audio(&mut Cursor::new(&out), &again).expect("digest"),
-        report.output_audio
-    );
-    assert_eq!(
-        digest_audio(&mut Cursor::new(&source), &header).expect("digest"),
-        report.source_audio
-    );
-    assert_ne!(
-        report.source_audio.channels[1],
-        report.source_audio.channels[2]
-    );
+    assert_eq!(report.frames, header.frames());
+    assert_ne!(source_audio.channels[1], source_audio.channels[2]);
 }
 
 #[test]

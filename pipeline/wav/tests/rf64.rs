@@ -80,8 +80,9 @@ fn lowered_threshold_writes_rf64_with_a_correct_ds64() {
     );
     assert_eq!(
         digest_audio(&mut Cursor::new(&out), &again).expect("digest"),
-        report.source_audio
+        digest_audio(&mut Cursor::new(&bytes), &source).expect("digest")
     );
+    assert_eq!(report.frames, source.frames());
 
     // A small RF64 source stays RF64 with a fresh ds64 under the default threshold.
     let (second, report2) = rewrite(&out, &WriteOptions::default());
@@ -347,8 +348,7 @@ fn streams_a_4_5_gib_file_as_rf64_without_storing_it() {
     assert_eq!(&h[72..76], b"data");
     assert_eq!(u32_at(h, 76), u32::MAX);
     assert_eq!(&sink.tail[sink.tail.len() - 14..], b"iXML\x05\0\0\0hello\0");
-    assert_eq!(report.source_audio, report.output_audio);
-    assert_eq!(report.source_audio.channels.len(), 2);
+    assert_eq!(report.frames, data_len / 4);
 }
 
 /// A RIFF stereo 16-bit source with `data_len` bytes of silence (under 4 GiB).
@@ -397,8 +397,5 @@ fn riff_source_that_grows_past_4_gib_becomes_rf64() {
     assert_eq!(report.container, Container::Rf64);
     assert_eq!(u64_at(&sink.head, 28), data_len * 2);
     assert_eq!(report.bytes_written, 12 + 36 + 24 + 8 + data_len * 2);
-    assert_eq!(
-        report.output_audio.channels[3],
-        report.source_audio.channels[0]
-    );
+    assert_eq!(report.frames, data_len / 4);
 }

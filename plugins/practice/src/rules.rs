@@ -171,11 +171,7 @@ fn named_for(stem: &str, scene: &str, take: &str) -> bool {
         let end = start + scene.len();
         // The scene must not run on into more of itself (`12` inside `12A`).
         let next = stem.get(end..).and_then(|r| r.chars().next());
-        let continues = next.is_some_and(|c| c.is_ascii_alphanumeric())
-            && scene
-                .chars()
-                .last()
-                .is_some_and(|c| c.is_ascii_digit() == next.is_some_and(|n| n.is_ascii_digit()));
+        let continues = next.is_some_and(|c| c.is_ascii_alphanumeric());
         if !continues {
             let rest = stem.get(end..).unwrap_or("");
             let groups = rest
