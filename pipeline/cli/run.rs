@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rollcall_engine::{
-    build_checks, build_steps, execute, lock_output, plan, roll_scheme, run_checks, write_report,
-    BuiltCheck, BuiltStep, EngineError, ExecuteOptions, FileStatus, Plan, PlanOptions,
+    append_ledger, build_checks, build_steps, execute, ledger_rows, lock_output, plan, roll_scheme,
+    run_checks, run_stamp, write_report, BuiltCheck, BuiltStep, EngineError, ExecuteOptions,
+    FileStatus, Plan, PlanOptions,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -192,6 +193,20 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     );
     let mut summary = summary;
     summary.findings = batch_findings;
+    // The roll ledger, after delivery (never on a dry run): what the next day's run checks against.
+    let ledger_failed = match recipe.ledger() {
+        Some(ledger) => {
+            let rows = ledger_rows(&plan, &summary, &run_stamp(std::time::SystemTime::now()));
+            match append_ledger(&ledger, &rows) {
+                Ok(_) => false,
+                Err(e) => {
+                    eprintln!("rollcall: roll ledger {}: {e}", ledger.display());
+                    true
+                }
+            }
+        }
+        None => false,
+    };
     let report = write_report(&out_root, &summary)
         .with_context(|| format!("writing the report into {}", out_root.display()));
     for file in &summary.files {
@@ -266,7 +281,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         eprintln!("rollcall: interrupted; run the same command again to finish the delivery");
         return Ok(Outcome::Interrupted);
     }
-    Ok(if summary.failed() > 0 || report_failed {
+    Ok(if summary.failed() > 0 || report_failed || ledger_failed {
         Outcome::SomeFailed
     } else {
         Outcome::Success

@@ -571,3 +571,81 @@ fn real_field_recorder_files_raise_only_what_they_really_break() {
     assert_eq!(labels, BTreeSet::from(["18Y12M31", "Sr001", "WINFO"]));
     assert!(findings.iter().all(|f| f["severity"] != "error"));
 }
+
+#[test]
+fn the_ledger_is_appended_by_real_runs_only_and_catches_a_roll_reused_on_day_two() {
+    let dir = temp_dir();
+    let day1 = dir.path().join("day1");
+    write_clean_rolls(&day1);
+    let recipe = write_recipe(
+        dir.path(),
+        "r.toml",
+        &format!("{RECIPE}ledger = \"rolls.csv\"\n"),
+    );
+    let ledger = dir.path().join("rolls.csv");
+
+    // A dry run never touches the ledger.
+    let output = run_recipe(&recipe, &[&day1], &dir.path().join("out"), &["--dry-run"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(!ledger.exists(), "a dry run wrote the ledger");
+
+    let output = run_recipe(&recipe, &[&day1], &dir.path().join("out"), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let text = std::fs::read_to_string(&ledger).expect("the run wrote the ledger");
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows[0].join(","), "roll,day,recorder,files,first,last,run");
+    assert_eq!(rows.len(), 4, "{text}");
+    let roll = rows
+        .iter()
+        .find(|r| r[0] == "TST1001")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(roll[3], "2", "{text}");
+    assert_eq!(
+        (roll[4].as_str(), roll[5].as_str()),
+        ("UID-TST1001-12-1", "UID-TST1001-12-2")
+    );
+    let day1_date = roll[1].clone();
+    assert_eq!(day1_date.len(), 10, "{text}");
+
+    // Running day 1 again (a resumed delivery) adds nothing and raises nothing.
+    let output = run_recipe(&recipe, &[&day1], &dir.path().join("out"), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(std::fs::read_to_string(&ledger).unwrap_or_default(), text);
+
+    // Day 2: the mixer reuses roll TST1001 on a new card, dated the next day.
+    let day2 = dir.path().join("day2");
+    let spec = clean(RecorderStyle::SoundDevices, "80", "1", "TST1001");
+    let take = write_take_file(&day2.join("TST1001"), "80_1.WAV", &spec);
+    let next = next_day(&day1_date);
+    let mut bytes = std::fs::read(&take).expect("read");
+    let (from, to) = (day1_date.as_bytes(), next.as_bytes());
+    let mut at = 0;
+    while let Some(found) = bytes[at..].windows(from.len()).position(|w| w == from) {
+        bytes[at + found..at + found + to.len()].copy_from_slice(to);
+        at += found + to.len();
+    }
+    std::fs::write(&take, bytes).expect("write");
+    let (output, findings) = audit_json(&recipe, &day2);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "roll/repeated");
+    let message = findings[0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains(&day1_date) && message.contains(&next),
+        "{message}"
+    );
+    // `run` withholds it and the ledger does not record the withheld take.
+    let output = run_recipe(&recipe, &[&day2], &dir.path().join("out2"), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert_eq!(std::fs::read_to_string(&ledger).unwrap_or_default(), text);
+}
+
+/// The day after `YYYY-MM-DD` (rollgen's dates are within 2024, day 1 to 28).
+fn next_day(date: &str) -> String {
+    let day: u32 = date.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(1);
+    format!("{}{:02}", date.get(..8).unwrap_or("2024-01-"), day + 1)
+}

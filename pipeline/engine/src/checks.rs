@@ -25,6 +25,9 @@ pub struct BuiltCheck {
     pub check: LoadedCheck,
     /// The recipe's `severity` table for this check.
     pub severity: SeverityOverrides,
+    /// The check's `day_cutoff` (`HH:MM`) in minutes, when it has one: where the ledger's
+    /// production day ends.
+    pub day_cutoff: Option<u32>,
 }
 
 /// Load every check's plugin and build the check from its table (what `rollcall check` runs too);
@@ -53,6 +56,10 @@ pub fn build_checks(recipe: &Recipe, host: &PluginHost) -> Result<Vec<BuiltCheck
                 plugin: spec.plugin.clone(),
                 check,
                 severity: spec.severity.clone(),
+                day_cutoff: match spec.table.get("day_cutoff") {
+                    Some(toml::Value::String(text)) => rollcall_rolls::parse_cutoff(text),
+                    _ => None,
+                },
             }),
             Err(e) => problems.push(format!(
                 "{}:{}: check {} (`{}`): {e}",
@@ -166,7 +173,14 @@ pub fn run_checks(checks: &[BuiltCheck], plan: &mut Plan) -> Vec<Finding> {
             }
         }
     }
+    let cutoff = checks
+        .iter()
+        .find_map(|c| c.day_cutoff)
+        .unwrap_or(DEFAULT_DAY_CUTOFF);
     for file in &mut plan.files {
+        if let Some(described) = file.described.as_deref() {
+            file.ledger_entry = crate::ledger::ledger_entry(&described.1, cutoff);
+        }
         for finding in &mut file.findings {
             if finding.roll.is_none() {
                 finding.roll = file.roll.clone();
@@ -179,6 +193,9 @@ pub fn run_checks(checks: &[BuiltCheck], plan: &mut Plan) -> Vec<Finding> {
     }
     batch_findings
 }
+
+/// A production day runs to 06:00 unless a check says otherwise.
+const DEFAULT_DAY_CUTOFF: u32 = 6 * 60;
 
 /// Whether a file is withheld: an `error` finding, unless the recipe delivers on error.
 pub fn withholding(findings: &[Finding]) -> Option<String> {

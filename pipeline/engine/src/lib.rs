@@ -7,6 +7,7 @@
 
 mod checks;
 mod execute;
+mod ledger;
 mod output;
 mod plan;
 mod produce;
@@ -15,6 +16,7 @@ mod steps;
 
 pub use checks::{add_roll_tokens, build_checks, roll_scheme, run_checks, withholding, BuiltCheck};
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
+pub use ledger::{append_ledger, ledger_entry, ledger_rows, run_stamp, LedgerEntry};
 pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use produce::is_verbatim;

@@ -62,6 +62,8 @@ pub struct PlannedFile {
     pub findings: Vec<Finding>,
     /// The take as it will be delivered and as read, for the checks; dropped once they ran.
     pub described: Option<Box<(Take, Take)>>,
+    /// What the roll ledger records of this file (set with the checks).
+    pub ledger_entry: Option<crate::ledger::LedgerEntry>,
 }
 
 impl PlannedFile {
@@ -244,6 +246,7 @@ fn plan_one(
         roll,
         findings,
         described: Some(Box::new((take, described_source))),
+        ledger_entry: None,
         source: source.path,
         source_len: source.file_len,
         source_modified: source.modified,
