@@ -244,6 +244,19 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             }
         }
     }
+    if !args.quiet {
+        for finding in &summary.findings {
+            if finding.severity != rollcall_engine::Severity::Info {
+                eprintln!(
+                    "rollcall: {}: roll {}: {}: {}",
+                    finding.severity,
+                    finding.roll.as_deref().unwrap_or("-"),
+                    finding.rule,
+                    printable(&finding.message)
+                );
+            }
+        }
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
