@@ -13,6 +13,7 @@
 //! command works), `--dir DIR` (where the temp folder goes; default the system temp folder),
 //! `--data DIR` (keep the files in DIR and reuse them on the next run), `--no-tools` (skip sox and
 //! ffmpeg).
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 use std::fmt::Write as _;
 use std::fs;

@@ -1,6 +1,7 @@
 //! `cargo bench --bench hot_paths`: divan micro-benchmarks of rollcall's hot paths, on synthetic
 //! Sound Devices takes made by `rollgen` (header scan, iXML edit, the audio block loop with and
 //! without a channel permutation, the plan of one file, one plugin call).
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 use std::io::{self, Cursor};
 use std::path::{Path, PathBuf};

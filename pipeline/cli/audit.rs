@@ -104,7 +104,7 @@ pub fn audit(args: AuditArgs) -> Result<Outcome> {
         .chain(&batch)
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        outln!("{}", serde_json::to_string_pretty(&all)?);
     } else {
         print_by_roll(&files, &batch);
     }
@@ -146,32 +146,32 @@ fn print_by_roll(files: &[AuditedFile], batch: &[Finding]) {
     for (roll, group) in &rolls {
         let name = roll.unwrap_or("(no roll label)");
         let count = group.len();
-        println!(
+        outln!(
             "roll {name}: {count} file{}",
             if count == 1 { "" } else { "s" }
         );
         if let Some(own) = roll_findings.remove(roll) {
             for finding in own {
-                println!("  {}", line(finding));
+                outln!("  {}", line(finding));
             }
         }
         let mut sorted: Vec<&&AuditedFile> =
             group.iter().filter(|f| !f.findings.is_empty()).collect();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));
         for file in sorted {
-            println!("  {}", file_name(&file.path));
+            outln!("  {}", file_name(&file.path));
             let mut findings: Vec<&Finding> = file.findings.iter().collect();
             findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
             for finding in findings {
-                println!("    {}", line(finding));
+                outln!("    {}", line(finding));
             }
         }
     }
     let rest: Vec<&Finding> = roll_findings.into_values().flatten().collect();
     if !rest.is_empty() {
-        println!("batch");
+        outln!("batch");
         for finding in rest {
-            println!("  {}", line(finding));
+            outln!("  {}", line(finding));
         }
     }
     let count = |severity| {
@@ -183,7 +183,7 @@ fn print_by_roll(files: &[AuditedFile], batch: &[Finding]) {
             .count()
     };
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    println!(
+    outln!(
         "audit: {} in {}: {}, {}, {} info",
         plural(files.len(), "file"),
         plural(rolls.len(), "roll"),

@@ -132,7 +132,7 @@ pub fn inspect(args: InspectArgs) -> Result<Outcome> {
         .iter()
         .any(|f| f.error.is_some() && f.container.is_none());
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&files)?);
+        outln!("{}", serde_json::to_string_pretty(&files)?);
     } else {
         for file in &files {
             print_human(file);
@@ -146,21 +146,21 @@ pub fn inspect(args: InspectArgs) -> Result<Outcome> {
 }
 
 fn print_human(file: &InspectedFile) {
-    println!("{}", file.path);
+    outln!("{}", file.path);
     let Some(container) = file.container else {
-        println!("  error: {}", file.error.as_deref().unwrap_or("unreadable"));
-        println!();
+        outln!("  error: {}", file.error.as_deref().unwrap_or("unreadable"));
+        outln!("");
         return;
     };
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
-    println!(
+    outln!(
         "  {container}, {} ch, {} Hz, {}-bit, {} frames",
         file.channels.unwrap_or(0),
         file.sample_rate.unwrap_or(0),
         file.bits_per_sample.unwrap_or(0),
         file.frames.unwrap_or(0)
     );
-    println!(
+    outln!(
         "  scene {}  take {}  tape {}  circled {}",
         dash(&file.scene),
         dash(&file.take),
@@ -168,22 +168,22 @@ fn print_human(file: &InspectedFile) {
         dash(&file.circled)
     );
     match (&file.timecode, &file.timecode_rate) {
-        (Some(tc), Some(rate)) => println!("  start {tc} @ {rate}"),
-        (Some(clock), None) => println!("  start {clock} (clock time; timecode rate unknown)"),
-        _ => println!("  start -"),
+        (Some(tc), Some(rate)) => outln!("  start {tc} @ {rate}"),
+        (Some(clock), None) => outln!("  start {clock} (clock time; timecode rate unknown)"),
+        _ => outln!("  start -"),
     }
     if let Some(recovery) = &file.recovery {
-        println!("  needs recovery: {recovery}");
+        outln!("  needs recovery: {recovery}");
     }
     if let Some(project) = &file.project {
-        println!("  project {project}");
+        outln!("  project {project}");
     }
     if let Some(error) = &file.error {
-        println!("  warning: {error}");
+        outln!("  warning: {error}");
     }
-    println!("  {:>3} {:>4}  {:<24} FUNCTION", "#", "CH", "NAME");
+    outln!("  {:>3} {:>4}  {:<24} FUNCTION", "#", "CH", "NAME");
     for track in &file.tracks {
-        println!(
+        outln!(
             "  {:>3} {:>4}  {:<24} {}",
             track.interleave_index,
             track
@@ -199,6 +199,6 @@ fn print_human(file: &InspectedFile) {
         .iter()
         .map(|c| format!("{}({})", c.id.trim_end(), c.size))
         .collect();
-    println!("  chunks: {}", chunks.join(" "));
-    println!();
+    outln!("  chunks: {}", chunks.join(" "));
+    outln!("");
 }

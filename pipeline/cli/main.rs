@@ -3,6 +3,14 @@
 //! Exit codes: `0` every file delivered; `1` some files failed (the rest were delivered); `2` the
 //! recipe, a plugin, a CLI argument or the plan is invalid (nothing written); `130` interrupted.
 
+/// Prints a line on stdout. Output into a closed pipe (`rollcall inspect ... | head -1`) is dropped
+/// quietly, never a panic; the command still ends with its own exit code.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::print_line(format_args!($($arg)*))
+    };
+}
+
 mod audit;
 mod inspect;
 mod plugins;
@@ -33,6 +41,13 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// List the plugins found: name, version, SDK version, file.
     Plugins(plugins::PluginsArgs),
+}
+
+/// Writes one line to stdout, ignoring a closed pipe (see `outln!`).
+pub fn print_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
 }
 
 /// How a command ended, mapped to the exit code.

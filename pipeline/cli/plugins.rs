@@ -20,27 +20,27 @@ pub fn plugins(args: PluginsArgs) -> Result<Outcome> {
     let host = PluginHost::new(&args.plugin_dirs.dirs);
     let listing = host.list();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&listing)?);
+        outln!("{}", serde_json::to_string_pretty(&listing)?);
         return Ok(Outcome::Success);
     }
     if listing.is_empty() {
-        println!("no plugins found in:");
+        outln!("no plugins found in:");
         for dir in host.search_path() {
-            println!("  {}", dir.display());
+            outln!("  {}", dir.display());
         }
         return Ok(Outcome::Success);
     }
-    println!("{:<20} {:<10} {:<8} FILE", "NAME", "VERSION", "SDK");
+    outln!("{:<20} {:<10} {:<8} FILE", "NAME", "VERSION", "SDK");
     for plugin in &listing {
         match &plugin.error {
-            None => println!(
+            None => outln!(
                 "{:<20} {:<10} {:<8} {}",
                 plugin.name,
                 plugin.version.as_deref().unwrap_or("-"),
                 plugin.sdk_version.as_deref().unwrap_or("-"),
                 plugin.file.display()
             ),
-            Some(error) => println!(
+            Some(error) => outln!(
                 "{:<20} {:<10} {:<8} {}\n    error: {}",
                 plugin.name,
                 "-",

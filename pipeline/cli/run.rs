@@ -94,7 +94,7 @@ pub fn check(args: CheckArgs) -> Result<Outcome> {
     });
     match result {
         Ok((recipe, steps, checks)) => {
-            println!(
+            outln!(
                 "{}: ok, {} step{}{}{}",
                 recipe.path.display(),
                 steps.len(),
@@ -143,6 +143,41 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             return Ok(Outcome::Invalid);
         }
     };
+    let left_out = &walk.left_out;
+    let examples = || {
+        left_out
+            .examples
+            .iter()
+            .map(|p| printable(&p.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if walk.files.is_empty() && walk.problems.is_empty() {
+        let inputs = args
+            .inputs
+            .iter()
+            .map(|p| printable(&p.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let also = if left_out.count > 0 {
+            format!(
+                " ({} other files are not taken by the recipe's [input] globs, e.g. {})",
+                left_out.count,
+                examples()
+            )
+        } else {
+            String::new()
+        };
+        eprintln!("rollcall: no WAV files found under {inputs}{also}; nothing to do");
+        return Ok(Outcome::Invalid);
+    }
+    if left_out.count > 0 && !args.quiet {
+        eprintln!(
+            "rollcall: note: {} files under the inputs are not taken by the recipe's [input] globs (e.g. {})",
+            left_out.count,
+            examples()
+        );
+    }
     let options = PlanOptions {
         out_root: out_root.clone(),
         vars: recipe.vars.clone(),
@@ -258,7 +293,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?);
     }
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {
@@ -319,6 +354,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, EngineError> {
             "no INPUT: give the files or folders to process".into(),
         ));
     }
+    check_output_root(&out_root, &args.inputs)?;
     if let Some(jobs) = args.jobs {
         if jobs == 0 {
             return Err(EngineError::Output("--jobs must be at least 1".into()));
@@ -378,7 +414,7 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
                 })
                 .collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        outln!("{}", serde_json::to_string_pretty(&document)?);
     } else {
         for file in &plan.files {
             let state = if file.already_delivered.is_some() {
@@ -386,30 +422,30 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
             } else {
                 ""
             };
-            println!(
+            outln!(
                 "{} -> {}{state}",
                 file.source.display(),
                 file.relative_destination
             );
             for change in &file.field_changes {
                 match &change.old {
-                    Some(old) => println!(
+                    Some(old) => outln!(
                         "    {}: {} -> {}",
                         change.field,
                         printable(old),
                         printable(&change.new)
                     ),
-                    None => println!("    {}: {}", change.field, printable(&change.new)),
+                    None => outln!("    {}: {}", change.field, printable(&change.new)),
                 }
             }
             for warning in &file.warnings {
-                println!("    warning: {warning}");
+                outln!("    warning: {warning}");
             }
         }
         for skipped in &plan.skipped {
-            println!("{} -> skipped: {}", skipped.path.display(), skipped.reason);
+            outln!("{} -> skipped: {}", skipped.path.display(), skipped.reason);
         }
-        println!(
+        outln!(
             "{} files planned into {}, {} skipped; nothing written (dry run)",
             plan.files.len(),
             plan.out_root.display(),
@@ -438,4 +474,79 @@ fn printable(value: &str) -> String {
         }
     }
     shown
+}
+
+/// The output root must be a usable folder apart from every input: not an input, not above one
+/// (the delivery would land among the sources), not inside one (sources are read-only), and not a
+/// dangling link.
+fn check_output_root(out_root: &Path, inputs: &[PathBuf]) -> Result<(), EngineError> {
+    if let Ok(meta) = std::fs::symlink_metadata(out_root) {
+        if meta.file_type().is_symlink() && std::fs::metadata(out_root).is_err() {
+            return Err(EngineError::Output(format!(
+                "--out {} is a symbolic link to nothing; remove it or point it at a folder",
+                out_root.display()
+            )));
+        }
+        if std::fs::metadata(out_root).is_ok_and(|m| !m.is_dir()) {
+            return Err(EngineError::Output(format!(
+                "--out {} exists and is not a folder",
+                out_root.display()
+            )));
+        }
+    }
+    let out = resolved(out_root);
+    for input in inputs {
+        let Ok(input_path) = input.canonicalize() else {
+            continue; // a missing input is reported by the walk
+        };
+        let input_folder = if input_path.is_dir() {
+            input_path.clone()
+        } else {
+            input_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        };
+        let problem = if out == input_folder {
+            Some("is the input folder")
+        } else if input_folder.starts_with(&out) {
+            Some("is a folder above the input")
+        } else if out.starts_with(&input_folder) && input_path.is_dir() {
+            Some("is inside the input folder")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(EngineError::Output(format!(
+                "--out {} {problem} {}; sources are read-only, so the delivery must go to a folder of its own",
+                out_root.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A path made absolute with its existing part resolved (links followed); the part that does not
+/// exist yet is appended as written.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut full = real;
+            for part in rest.iter().rev() {
+                full.push(part);
+            }
+            return full;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
 }

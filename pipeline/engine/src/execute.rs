@@ -170,8 +170,7 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
     } else {
         ProgressBar::hidden()
     };
-    let jobs = writer_count(options.jobs);
-    let batch_files = batch_size(jobs);
+    let (jobs, batch_files) = writers_and_batch(options.jobs);
     let done = AtomicUsize::new(0);
     let count = plan.files.len();
     let batches = batches(&plan.files, batch_files);
@@ -236,28 +235,31 @@ const BATCH_FILES: usize = 32;
 /// Files of at most this size are written in batches.
 const BATCH_FILE_BYTES: u64 = 4 << 20;
 
-/// File descriptors kept free for everything else (plugins, the report, stdio, the lock).
-const SPARE_DESCRIPTORS: u64 = 64;
+/// Descriptors one writer holds besides its batch: the source, the verification read-back, a
+/// folder being synced.
+const WRITER_DESCRIPTORS: u64 = 3;
 
-/// How many writers run at once: `jobs`, or four per core.
-fn writer_count(jobs: Option<usize>) -> usize {
-    jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get()) * WRITERS_PER_CORE
-    })
-    .max(1)
-}
-
-/// Files per batch such that every writer's open temp files (plus one source each) fit in the
-/// process's file-descriptor limit, which is raised to its hard limit first. No file may fail
-/// because descriptors ran out.
-fn batch_size(jobs: usize) -> usize {
+/// How many writers run at once (`jobs`, or four per core) and how many files each batches, such
+/// that every open file fits in the process's descriptor limit (raised to its hard limit first).
+/// No file may fail because descriptors ran out.
+fn writers_and_batch(jobs: Option<usize>) -> (usize, usize) {
+    let wanted = jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get()) * WRITERS_PER_CORE
+        })
+        .max(1) as u64;
     let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
-    let per_writer = limit.saturating_sub(SPARE_DESCRIPTORS) / jobs as u64;
-    // Each batched file holds its temp file open until the batch is synced; one source is open at a
-    // time per writer, and verification opens one more.
-    usize::try_from(per_writer.saturating_sub(2))
-        .unwrap_or(BATCH_FILES)
-        .clamp(1, BATCH_FILES)
+    // Kept for everything else: stdio, plugins, the lock, the report.
+    let spare = (limit / 2).min(64);
+    let usable = limit.saturating_sub(spare);
+    let writers = wanted.min(usable / (WRITER_DESCRIPTORS + 1)).max(1);
+    let batch = (usable / writers)
+        .saturating_sub(WRITER_DESCRIPTORS)
+        .clamp(1, BATCH_FILES as u64);
+    (
+        usize::try_from(writers).unwrap_or(1),
+        usize::try_from(batch).unwrap_or(1),
+    )
 }
 
 /// What every writer shares.
@@ -531,7 +533,6 @@ fn write_temp(file: &PlannedFile, context: &DeliveryContext<'_>) -> Result<Writt
         .into());
     }
     let (xxh128, len) = (writer.xxh128(), writer.bytes_written());
-    drop(writer);
     Ok(WrittenTemp {
         temp,
         xxh128,

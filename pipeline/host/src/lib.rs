@@ -518,6 +518,7 @@ fn root_symbols(prefix: &str, name: &str) -> Vec<String> {
 
 /// Open a library (kept loaded for the life of the process) and find the root-module header it
 /// exports under `prefix` + name.
+#[allow(unsafe_code)] // looking a symbol up in a loaded library is unsafe by nature; see SAFETY
 fn open_header(prefix: &str, name: &str, file: &Path) -> Result<&'static LibHeader, LibraryError> {
     let library = RawLibrary::load_at(file)?;
     let mut last_error = None;

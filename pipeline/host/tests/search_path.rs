@@ -1,5 +1,6 @@
 //! The search order: `--plugin-dir`s, then `ROLLCALL_PLUGIN_PATH`, then the executable's folder.
 //! (Its own test binary, because it sets an environment variable.)
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,5 @@
 //! The hard limits of the iXML reader: each refused with an error naming the limit.
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 use rollcall_ixml::{Ixml, IxmlError, MAX_DEPTH, MAX_ELEMENTS, MAX_PAYLOAD_LEN, MAX_TRACKS};
 

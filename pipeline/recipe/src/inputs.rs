@@ -36,6 +36,17 @@ pub struct WalkReport {
     pub files: Vec<InputFile>,
     /// Folders and files that could not be read, symbolic-link loops, broken links.
     pub problems: Vec<InputProblem>,
+    /// Files under the `INPUT` folders that the `[input]` globs left out (how many, and a few).
+    pub left_out: LeftOut,
+}
+
+/// Files the `[input]` globs did not take: a count and the first few, so a run can say so.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    /// How many files were left out.
+    pub count: usize,
+    /// The first few of them (relative to their `INPUT`).
+    pub examples: Vec<PathBuf>,
 }
 
 /// Compiled `[input]` globs.
@@ -45,7 +56,7 @@ struct Matcher {
 }
 
 const MATCH_OPTIONS: glob::MatchOptions = glob::MatchOptions {
-    case_sensitive: true,
+    case_sensitive: false,
     require_literal_separator: false,
     require_literal_leading_dot: false,
 };
@@ -218,6 +229,13 @@ impl Walk<'_> {
             }
             let relative = child.strip_prefix(root).unwrap_or(&child).to_path_buf();
             if !self.matcher.wants(&relative) {
+                if !metadata.is_dir() {
+                    let left_out = &mut self.report.left_out;
+                    left_out.count += 1;
+                    if left_out.examples.len() < 3 {
+                        left_out.examples.push(relative);
+                    }
+                }
                 continue;
             }
             if !metadata.is_file() {

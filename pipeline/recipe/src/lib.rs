@@ -53,7 +53,7 @@ mod overrides;
 mod spans;
 
 pub use error::RecipeError;
-pub use inputs::{find_inputs, InputFile, InputProblem, WalkReport};
+pub use inputs::{find_inputs, InputFile, InputProblem, LeftOut, WalkReport};
 pub use spans::KeyLines;
 
 use spans::SpanIndex;
@@ -95,11 +95,13 @@ pub struct RecipeTable {
 ///
 /// Patterns are globs matched against a file's path relative to the `INPUT` folder, with `/` between
 /// folders; `*` and `?` also match `/`, so `**/*.wav` matches `A.wav` at the top as well as
-/// `day1/A.wav`. Matching is case-sensitive. A file named directly as an `INPUT` is always taken.
+/// `day1/A.wav`. Matching ignores letter case (`*.wav` takes `A.WAV`). A file named directly as an
+/// `INPUT` is always taken.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputRules {
-    /// A file is taken when one of these matches. Default `["**/*.wav", "**/*.WAV"]`.
+    /// A file is taken when one of these matches. Default `["**/*.wav", "**/*.bwav", "**/*.bwf"]`
+    /// (every Broadcast WAV extension, in any letter case).
     #[serde(default = "default_include")]
     pub include: Vec<String>,
     /// ... and none of these matches. Default `["**/._*"]` (macOS resource forks).
@@ -117,7 +119,11 @@ impl Default for InputRules {
 }
 
 fn default_include() -> Vec<String> {
-    vec!["**/*.wav".to_string(), "**/*.WAV".to_string()]
+    vec![
+        "**/*.wav".to_string(),
+        "**/*.bwav".to_string(),
+        "**/*.bwf".to_string(),
+    ]
 }
 
 fn default_exclude() -> Vec<String> {

@@ -1,4 +1,5 @@
 //! Input discovery on temporary trees.
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};

@@ -1,4 +1,5 @@
 //! Loading recipes: values, errors with lines, overrides, line_of.
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 use std::path::{Path, PathBuf};
 

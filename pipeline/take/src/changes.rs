@@ -301,10 +301,15 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
         stem.to_ascii_uppercase().as_str(),
         "CON" | "PRN" | "AUX" | "NUL"
     ) || ["COM", "LPT"].iter().any(|device| {
-        stem.len() == 4
-            && stem[..3].eq_ignore_ascii_case(device)
-            && stem.as_bytes()[3].is_ascii_digit()
-            && stem.as_bytes()[3] != b'0'
+        // Byte-wise: a multi-byte character in the stem (`ZOË`) is simply not a device name.
+        let bytes = stem.as_bytes();
+        bytes.len() == 4
+            && bytes
+                .get(..3)
+                .is_some_and(|b| b.eq_ignore_ascii_case(device.as_bytes()))
+            && bytes
+                .get(3)
+                .is_some_and(|&d| d.is_ascii_digit() && d != b'0')
     });
     if reserved {
         return Err(format!(

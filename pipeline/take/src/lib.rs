@@ -27,4 +27,7 @@ pub enum TakeError {
     /// An edit cannot be applied to this take.
     #[error("{0}")]
     Edit(String),
+    /// The path is not a regular file (a folder, a FIFO, a device): never opened, so never hung on.
+    #[error("not a regular file ({0})")]
+    NotAFile(&'static str),
 }

@@ -55,6 +55,20 @@ pub struct SourceTake {
 impl SourceTake {
     /// Read a file's header and metadata chunks (never its audio).
     pub fn read(path: &Path) -> Result<SourceTake, TakeError> {
+        // Opening a FIFO for reading blocks until a writer comes: look before opening.
+        let kind = std::fs::metadata(path)?.file_type();
+        if !kind.is_file() {
+            use std::os::unix::fs::FileTypeExt;
+            return Err(TakeError::NotAFile(if kind.is_dir() {
+                "a folder"
+            } else if kind.is_fifo() {
+                "a named pipe"
+            } else if kind.is_socket() {
+                "a socket"
+            } else {
+                "a device"
+            }));
+        }
         let file = File::open(path)?;
         SourceTake::read_open(path, &file)
     }

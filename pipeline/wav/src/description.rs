@@ -16,15 +16,11 @@ fn lines_with_endings(text: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let (line, ending, next) = match rest.find('\n') {
-            Some(i) => {
-                let body = &rest[..i];
-                if let Some(stripped) = body.strip_suffix('\r') {
-                    (stripped, "\r\n", &rest[i + 1..])
-                } else {
-                    (body, "\n", &rest[i + 1..])
-                }
-            }
+        let (line, ending, next) = match rest.split_once('\n') {
+            Some((body, next)) => match body.strip_suffix('\r') {
+                Some(stripped) => (stripped, "\r\n", next),
+                None => (body, "\n", next),
+            },
             None => (rest, "", ""),
         };
         out.push((line, ending));
@@ -46,9 +42,11 @@ fn parse_line(line: &str) -> Option<DescriptionLine> {
     } else {
         0
     };
+    // `split` counts ASCII bytes only, so it is a character boundary.
+    let (prefix, key) = left.split_at_checked(split).unwrap_or(("", left));
     Some(DescriptionLine {
-        prefix: left[..split].to_string(),
-        key: left[split..].to_string(),
+        prefix: prefix.to_string(),
+        key: key.to_string(),
         value: value.to_string(),
     })
 }

@@ -1,5 +1,6 @@
 //! Replays every kept fuzz input (minimised crashers and chosen corpus inputs) of tests/fuzz/regressions
 //! through the same code the fuzz targets run (tests/fuzz/replay), so a fixed finding stays fixed.
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 #[path = "../../../tests/fuzz/replay/harness.rs"]
 mod harness;

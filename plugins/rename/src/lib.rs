@@ -77,27 +77,24 @@ pub fn family_member(take: &Take) -> Option<FamilyMember> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_string);
-    if let Some(at) = stem.rfind("_Tr") {
-        let rest = &stem[at + 3..];
+    if let Some((_, rest)) = stem.rsplit_once("_Tr") {
         let core = rest.strip_suffix("_D").unwrap_or(rest);
         let zoom = (!core.is_empty() && core.bytes().all(|b| b.is_ascii_digit()))
             || matches!(core, "L" | "R" | "LR" | "L_R");
         if zoom {
             return Some(FamilyMember {
-                suffix: stem[at..].to_string(),
+                suffix: format!("_Tr{rest}"),
                 index: set_index.unwrap_or_else(|| rest.to_string()),
             });
         }
     }
-    let at = stem.rfind('_')?;
-    let digits = &stem[at + 1..];
+    let (head, digits) = stem.rsplit_once('_')?;
     if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let member = match take.ixml("FILE_SET/TOTAL_FILES") {
         Some(total) => total.trim().parse::<u32>().is_ok_and(|n| n > 1),
         None => {
-            let head = &stem[..at];
             take.fmt.channels == 1
                 && take.field("take").is_some_and(|t| {
                     head.strip_suffix(t)
@@ -106,7 +103,7 @@ pub fn family_member(take: &Take) -> Option<FamilyMember> {
         }
     };
     member.then(|| FamilyMember {
-        suffix: stem[at..].to_string(),
+        suffix: format!("_{digits}"),
         index: set_index.unwrap_or_else(|| digits.to_string()),
     })
 }

@@ -210,8 +210,8 @@ impl Take {
 
     /// The source file name without its extension.
     pub fn stem(&self) -> &str {
-        match self.source_name.rfind('.') {
-            Some(dot) if dot > 0 => &self.source_name[..dot],
+        match self.source_name.rsplit_once('.') {
+            Some((stem, _)) if !stem.is_empty() => stem,
             _ => &self.source_name,
         }
     }

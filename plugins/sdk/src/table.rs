@@ -411,7 +411,7 @@ pub fn step_config<T: serde::de::DeserializeOwned>(context: &StepContext) -> Res
 /// The top-level key in `` prefix`key...` `` at the start of `text`.
 fn key_in(text: &str, prefix: &str) -> Option<String> {
     let rest = text.strip_prefix(prefix)?;
-    let path = &rest[..rest.find('`')?];
+    let (path, _) = rest.split_once('`')?;
     let key = path.split(['.', '[']).next().unwrap_or(path);
     (!key.is_empty()).then(|| key.to_string())
 }

@@ -1,4 +1,5 @@
 //! Each recorder style read back: audio through `hound`, chunk layout and metadata by a tiny parser.
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 use rollgen::{
     sample, write_take, RecorderStyle, TakeSpec, TrackSpec, SOUND_DEVICES_IXML_SIZE,
