@@ -46,6 +46,8 @@ fn template_copied_out_of_the_tree_builds_and_loads() -> Result<(), Box<dyn std:
             sdk.display().to_string()
         ),
     );
+    // Outside rollcall's workspace there are no workspace lints to inherit.
+    let manifest = manifest.replace("[lints]\nworkspace = true\n", "");
     assert!(manifest.contains(&sdk.display().to_string()));
     std::fs::write(crate_dir.join("Cargo.toml"), manifest)?;
     // The same dependency versions as rollcall itself, so `--offline` finds them all.
