@@ -880,7 +880,7 @@ fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
     let mut lines = report.lines();
     assert_eq!(
         lines.next(),
-        Some("\"source\",\"destination\",\"status\",\"reason\",\"xxh128\"")
+        Some("\"source\",\"destination\",\"status\",\"reason\",\"xxh128\",\"findings\"")
     );
     let rows: Vec<Vec<&str>> = lines
         .map(|line| {
@@ -893,7 +893,7 @@ fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
         .collect();
     assert_eq!(rows.len(), 5, "{report}");
     for row in &rows {
-        assert_eq!(row.len(), 5, "{row:?}");
+        assert_eq!(row.len(), 6, "{row:?}");
         for cell in row {
             assert!(
                 !cell.starts_with(['=', '+', '-', '@']),
