@@ -91,7 +91,12 @@ pub fn audit(args: AuditArgs) -> Result<Outcome> {
             path: skipped.path.clone(),
             roll: None,
             findings: vec![Finding::file(
-                "file/unreadable",
+                // The engine leaves differing mirrors (one FILE_UID, different audio) out of the plan.
+                if skipped.reason.contains("with different audio") {
+                    "take/mirror-differs"
+                } else {
+                    "file/unreadable"
+                },
                 Severity::Error,
                 skipped.path.clone(),
                 skipped.reason.clone(),

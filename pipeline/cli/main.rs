@@ -19,6 +19,8 @@ mod run;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use clap::{Parser, Subcommand};
 
 /// Batch engine for production-sound Broadcast WAV files.
@@ -62,8 +64,47 @@ pub enum Outcome {
     Interrupted,
 }
 
+/// Set once rollcall itself decides to end; an exit before that came from a plugin.
+static FINISHED: AtomicBool = AtomicBool::new(false);
+
+/// Marks the process as ending by rollcall's own decision.
+pub fn finished() {
+    FINISHED.store(true, Ordering::SeqCst);
+}
+
+/// Runs at process exit: an exit rollcall did not decide (a plugin calling `exit(0)`) must never look
+/// like success. It names the plugin calls in progress and turns the status into 2.
+extern "C" fn exit_guard() {
+    if FINISHED.load(Ordering::SeqCst) {
+        return;
+    }
+    let calls = rollcall_engine::calls_in_progress();
+    let who = calls
+        .first()
+        .map(|c| format!("plugin `{}` on {}", c.plugin, c.take.display()))
+        .unwrap_or_else(|| "a plugin".to_string());
+    eprintln!("rollcall: {who} ended the process before the run finished; nothing was delivered after that point and no report was written");
+    // SAFETY: `_exit` ends the process at once without running exit handlers again.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::_exit(2)
+    }
+}
+
 fn main() -> ExitCode {
+    // Parsed first: `--help` and argument errors end the process by rollcall's own decision.
     let cli = Cli::parse();
+    // SAFETY: registers a plain `extern "C"` function with no captured state.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::atexit(exit_guard);
+    }
+    let code = run_command(cli);
+    finished();
+    code
+}
+
+fn run_command(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => run::check(args),

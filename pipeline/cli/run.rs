@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rollcall_engine::{
-    append_ledger, build_checks, build_steps, execute, ledger_rows, lock_output, plan, roll_scheme,
-    run_checks, run_stamp, write_report, BuiltCheck, BuiltStep, EngineError, ExecuteOptions,
-    FileStatus, Plan, PlanOptions,
+    append_ledger, attach_findings, build_checks, build_steps, execute, ledger_rows, lock_output,
+    mixer_reports, plan, reconcile_batch, roll_scheme, run_checks, run_stamp, start_watchdog,
+    write_report, write_sound_reports, BuiltCheck, BuiltStep, EngineError, ExecuteOptions,
+    FileStatus, Plan, PlanOptions, SoundReportOptions, LOCK_FILE,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -48,6 +49,10 @@ pub struct RunArgs {
     /// Do not read each output back to verify its audio.
     #[arg(long)]
     no_verify: bool,
+    /// Seconds a plugin may spend on one take before the run stops, naming it (plugins run inside
+    /// rollcall and cannot be stopped one by one).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    plugin_timeout: u64,
 }
 
 /// Arguments of `rollcall check`.
@@ -197,6 +202,18 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             }
         }
     };
+    let lock_path = (!args.dry_run).then(|| out_root.join(LOCK_FILE));
+    start_watchdog(
+        std::time::Duration::from_secs(args.plugin_timeout.max(1)),
+        Box::new(move |sentence| {
+            eprintln!("rollcall: {sentence}");
+            if let Some(lock) = &lock_path {
+                let _ = std::fs::remove_file(lock);
+            }
+            crate::finished();
+            std::process::exit(2);
+        }),
+    );
     let mut plan = match plan(&walk, &steps, &options) {
         Ok(plan) => plan,
         Err(e) => {
@@ -208,6 +225,15 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     if args.dry_run {
         return print_plan(&plan, args.json);
     }
+    // The mixer's reports (the sound-report steps' `csv`) against the whole batch.
+    let mixer_reports = match mixer_reports(&recipe) {
+        Ok(reports) => reports,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            return Ok(Outcome::Invalid);
+        }
+    };
+    let report_findings = reconcile_batch(&mixer_reports, &plan);
     let interrupt = Arc::new(AtomicBool::new(false));
     {
         let flag = Arc::clone(&interrupt);
@@ -215,7 +241,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     }
     let progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
-    let summary = execute(
+    let mut summary = execute(
         &plan,
         &ExecuteOptions {
             jobs: args.jobs,
@@ -226,8 +252,8 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             ..ExecuteOptions::default()
         },
     );
-    let mut summary = summary;
-    summary.findings = batch_findings;
+    summary.findings.extend(batch_findings);
+    attach_findings(&mut summary, report_findings);
     // The roll ledger, after delivery (never on a dry run): what the next day's run checks against.
     let ledger_failed = match recipe.ledger() {
         Some(ledger) => {
@@ -244,11 +270,37 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     };
     let report = write_report(&out_root, &summary)
         .with_context(|| format!("writing the report into {}", out_root.display()));
+    let sound_reports = write_sound_reports(
+        &out_root,
+        &summary,
+        &SoundReportOptions {
+            show: recipe.vars.get("show").cloned(),
+            mixer_reports,
+        },
+    )
+    .with_context(|| format!("writing the sound reports into {}", out_root.display()));
+    if !args.quiet {
+        for finding in summary
+            .findings
+            .iter()
+            .chain(summary.files.iter().flat_map(|f| f.findings.iter()))
+            .filter(|f| f.rule.starts_with("report/"))
+        {
+            eprintln!(
+                "rollcall: {}: {}: {}",
+                finding.severity,
+                finding.rule,
+                printable(&finding.message)
+            );
+        }
+    }
     for file in &summary.files {
         if let Some(reason) = &file.reason {
             let word = match file.status {
                 FileStatus::Recovered => "recovered",
                 FileStatus::Withheld => "withheld",
+                FileStatus::Mirror if args.quiet => continue,
+                FileStatus::Mirror => "mirror",
                 FileStatus::Interrupted => continue,
                 _ => "failed",
             };
@@ -320,6 +372,16 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     }
     let report_failed = match report {
         Ok(_) => false,
+        Err(e) => {
+            eprintln!("rollcall: {e:#}");
+            true
+        }
+    };
+    if let (false, Ok(Some(index))) = (args.quiet, sound_reports.as_ref().map(|p| p.last())) {
+        eprintln!("rollcall: sound reports: {}", index.display());
+    }
+    let report_failed = match sound_reports {
+        Ok(_) => report_failed,
         Err(e) => {
             eprintln!("rollcall: {e:#}");
             true

@@ -148,22 +148,75 @@ fn a_recipe_without_steps_delivers_every_well_formed_corpus_file_byte_identical(
 }
 
 #[test]
-fn two_files_on_one_destination_stop_the_run_before_anything_is_written() {
+fn two_different_takes_on_one_destination_are_withheld_and_the_rest_delivered() {
     let work = temp_dir();
     let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
     make_roll(&work.path().join("a"), 2, 480);
-    make_roll(&work.path().join("b"), 1, 480);
+    // Another take (scene 14) under the same file name on another card.
+    let other = work.path().join("b");
+    fs::create_dir_all(&other).expect("b");
+    write_take(&other.join("T001.WAV"), &take_spec("14", "1", 480, 9)).expect("take");
     let out = work.path().join("out");
-    let output = run_recipe(
-        &recipe,
-        &[&work.path().join("a"), &work.path().join("b")],
-        &out,
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let output = run_recipe(&recipe, &[&work.path().join("a"), &other], &out, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("collision: T001.WAV"), "{stderr}");
-    assert!(tree(&out).is_empty(), "nothing written: {:?}", tree(&out));
+    assert_eq!(
+        stderr.matches("withheld: ").count(),
+        2,
+        "both takes withheld: {stderr}"
+    );
+    assert!(
+        stderr.contains("collision: 2 different takes would be delivered as T001.WAV"),
+        "{stderr}"
+    );
+    assert_eq!(delivered_wavs(&out), vec!["T002.WAV".to_string()]);
+}
+
+#[test]
+fn the_same_take_on_two_cards_is_delivered_once_and_a_differing_copy_is_withheld() {
+    let work = temp_dir();
+    let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
+    // Dual-media recording: the same takes on card A and card B.
+    make_roll(&work.path().join("A"), 2, 480);
+    make_roll(&work.path().join("B"), 2, 480);
+    let out = work.path().join("out");
+    let inputs = [&work.path().join("A"), &work.path().join("B")];
+    let inputs: Vec<&Path> = inputs.iter().map(|p| p.as_path()).collect();
+    let output = run_recipe(&recipe, &inputs, &out, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("mirror: ").count(), 2, "{stderr}");
+    assert_eq!(delivered_wavs(&out), vec!["T001.WAV", "T002.WAV"]);
+    // Card B's copy of take 2 differs (a bad card): both copies are withheld with the finding.
+    let b2 = work.path().join("B").join("T002.WAV");
+    let mut bytes = fs::read(&b2).expect("b2");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    fs::write(&b2, bytes).expect("damaged");
+    let out = work.path().join("out2");
+    let output = run_recipe(&recipe, &inputs, &out, &["--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let withheld: Vec<&serde_json::Value> = document["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["status"] == "withheld")
+        .collect();
+    assert_eq!(withheld.len(), 2, "{document}");
+    for file in withheld {
+        assert_eq!(file["findings"][0]["rule"], "take/mirror-differs", "{file}");
+        assert_eq!(file["findings"][0]["severity"], "error", "{file}");
+    }
+    assert_eq!(delivered_wavs(&out), vec!["T001.WAV"]);
+}
+
+/// The WAV files delivered under `out`.
+fn delivered_wavs(out: &Path) -> Vec<String> {
+    tree(out)
+        .into_iter()
+        .filter(|f| f.ends_with(".WAV"))
+        .collect()
 }
 
 #[test]

@@ -269,3 +269,89 @@ fn bwav_and_bwf_files_in_any_case_are_taken_and_an_input_without_wavs_is_exit_2(
         "nothing written"
     );
 }
+
+/// A `misbehaving` recipe in `dir` with this mode.
+fn misbehaving_recipe(dir: &Path, mode: &str) -> std::path::PathBuf {
+    write_recipe(
+        dir,
+        &format!("{mode}.toml"),
+        &format!(
+            "[recipe]\nname = \"m\"\n\n[[step]]\nplugin = \"misbehaving\"\nmode = \"{mode}\"\n"
+        ),
+    )
+}
+
+#[test]
+fn a_plugin_that_hangs_is_named_and_the_run_stops_before_writing() {
+    let work = temp_dir();
+    let recipe = misbehaving_recipe(work.path(), "hang");
+    let roll = work.path().join("roll");
+    write_take_file(&roll, "T001.WAV", &eight_track_take("1", "1", 480, 1));
+    let out = work.path().join("out");
+    let output = run_recipe(&recipe, &[&roll], &out, &["--plugin-timeout", "1"]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("plugin `misbehaving` has not answered") && text.contains("T001.WAV"),
+        "{text}"
+    );
+    assert!(tree(&out).is_empty(), "nothing written: {:?}", tree(&out));
+}
+
+#[test]
+fn a_plugin_that_ends_the_process_never_looks_like_success() {
+    let work = temp_dir();
+    let recipe = misbehaving_recipe(work.path(), "exit");
+    let roll = work.path().join("roll");
+    write_take_file(&roll, "T001.WAV", &eight_track_take("1", "1", 480, 1));
+    let out = work.path().join("out");
+    let output = run_recipe(&recipe, &[&roll], &out, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("plugin `misbehaving` on") && text.contains("ended the process"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_very_long_track_name_plans_without_a_quadratic_stall() {
+    let work = temp_dir();
+    let roll = work.path().join("roll");
+    write_take_file(&roll, "T001.WAV", &eight_track_take("1", "1", 480, 1));
+    let long = "X".repeat(400_000);
+    fs::write(
+        work.path().join("cast.csv"),
+        format!("track,character,mic\nLav1,{long},DPA\n"),
+    )
+    .expect("cast");
+    let recipe = write_recipe(
+        work.path(),
+        "names.toml",
+        "[recipe]\nname = \"n\"\n\n[[step]]\nplugin = \"track-names\"\ncsv = \"cast.csv\"\n",
+    );
+    // A guard against a hang, not a timing: the quadratic loop took hours at this length.
+    let mut child = rollcall()
+        .arg("run")
+        .arg(&recipe)
+        .arg(&roll)
+        .arg("--out")
+        .arg(work.path().join("out"))
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .arg("--dry-run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("planning a long track name stalled");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("output");
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}

@@ -8,5 +8,6 @@ mod inspect;
 mod plugins;
 mod practice;
 mod real_takes;
+mod soundreport;
 mod steps;
 mod support;

@@ -144,26 +144,33 @@ fn unfinalized_takes_are_recovered_with_every_frame_on_disk_never_emptied() {
     let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
     let roll = work.path().join("roll");
     fs::create_dir_all(&roll).expect("roll");
-    let clean = write_take_file(
-        &work.path().join("clean"),
-        "T001.WAV",
-        &eight_track_take("12", "1", 48_000, 3),
-    );
-    let bytes = fs::read(&clean).expect("take");
+    // Four different takes (each its own FILE_UID), each left unfinalized in its own way.
+    let take = |n: u64| {
+        let clean = write_take_file(
+            &work.path().join("clean"),
+            &format!("T{n:03}.WAV"),
+            &eight_track_take("12", &n.to_string(), 48_000, n),
+        );
+        fs::read(&clean).expect("take")
+    };
+    let bytes = take(1);
     let field = data_size_field(&bytes);
     let data_start = field + 4;
-    let ba = block_align(&clean);
+    let ba = block_align(&work.path().join("clean").join("T001.WAV"));
 
     // Power lost: data and RIFF sizes left at 0.
     let mut zero = bytes.clone();
     zero[4..8].copy_from_slice(&0u32.to_le_bytes());
     zero[field..field + 4].copy_from_slice(&0u32.to_le_bytes());
     // The size never filled in.
+    let bytes = take(2);
     let mut never = bytes.clone();
     never[field..field + 4].copy_from_slice(&u32::MAX.to_le_bytes());
     // The card pulled mid-frame: the file ends inside data.
+    let bytes = take(3);
     let cut = bytes[..bytes.len() - 1000].to_vec();
     // The header last updated a tenth of the way in: sizes say 0.1 of the take.
+    let bytes = take(4);
     let mut stale = bytes.clone();
     let stale_size = (48_000 / 10 * ba) as u32;
     stale[field..field + 4].copy_from_slice(&stale_size.to_le_bytes());
@@ -262,17 +269,27 @@ fn untouched_files_with_odd_sizes_trailing_bytes_and_rf64_are_delivered_byte_for
     let work = temp_dir();
     let recipe = write_recipe(work.path(), "copy.toml", COPY_RECIPE);
     let roll = work.path().join("roll");
-    let source = write_take_file(&roll, "T001.WAV", &eight_track_take("12", "1", 4_801, 2));
-    let chunks = chunks_of(&source);
+    write_take_file(&roll, "T001.WAV", &eight_track_take("12", "1", 4_801, 2));
+    // Other takes (their own FILE_UIDs), written with quirks.
+    let chunks_of_take = |n: u64| {
+        let made = write_take_file(
+            &work.path().join("made"),
+            "T.WAV",
+            &eight_track_take("12", &n.to_string(), 4_801, n),
+        );
+        chunks_of(&made)
+    };
     // A wrong RIFF size, an odd chunk at the end without its pad byte, and 5 stray bytes.
+    let chunks = chunks_of_take(2);
     let mut odd = riff(&chunks);
     odd[4..8].copy_from_slice(&12345u32.to_le_bytes());
     odd.extend_from_slice(b"note\x03\x00\x00\x00abc");
     fs::write(roll.join("ODD.WAV"), &odd).expect("odd");
+    let chunks = chunks_of_take(3);
     let mut trailing = riff(&chunks);
     trailing.extend_from_slice(&[1, 2, 3, 4, 5]);
     fs::write(roll.join("TRAILING.WAV"), &trailing).expect("trailing");
-    fs::write(roll.join("LONG.WAV"), rf64(&chunks)).expect("rf64");
+    fs::write(roll.join("LONG.WAV"), rf64(&chunks_of_take(4))).expect("rf64");
     let out = work.path().join("out");
     let output = run_recipe(&recipe, &[&roll], &out, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
@@ -307,8 +324,13 @@ fn delivered_files_and_the_report_get_the_mode_cp_gives_under_the_umask() {
             .output()
             .expect("sh runs");
         assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-        for entry in fs::read_dir(&out).expect("out") {
+        // The delivered files, the run report and the sound reports (`reports/`).
+        let reports = fs::read_dir(out.join("reports")).expect("reports");
+        for entry in fs::read_dir(&out).expect("out").chain(reports) {
             let path = entry.expect("entry").path();
+            if path.is_dir() {
+                continue;
+            }
             let got = fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
             assert_eq!(got, mode, "{} under umask {umask}", path.display());
         }

@@ -65,6 +65,8 @@ pub enum FileStatus {
     Failed,
     /// Not written because the run was interrupted; the same command finishes it.
     Interrupted,
+    /// The same take (same `FILE_UID`, same audio) as a file on another card, delivered from there.
+    Mirror,
 }
 
 impl FileStatus {
@@ -77,6 +79,7 @@ impl FileStatus {
             FileStatus::Withheld => "withheld",
             FileStatus::Failed => "failed",
             FileStatus::Interrupted => "interrupted",
+            FileStatus::Mirror => "mirror",
         }
     }
 }
@@ -143,12 +146,12 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
     for skipped in &plan.skipped {
         summary.files.push(FileOutcome {
             source: skipped.path.clone(),
-            destination: None,
-            status: FileStatus::Failed,
+            destination: skipped.destination.clone(),
+            status: skipped.status,
             reason: Some(skipped.reason.clone()),
             checksum: None,
             warnings: Vec::new(),
-            findings: Vec::new(),
+            findings: skipped.findings.clone(),
             content_hash: None,
         });
     }

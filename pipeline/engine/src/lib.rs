@@ -12,7 +12,9 @@ mod output;
 mod plan;
 mod produce;
 mod report;
+mod soundreports;
 mod steps;
+mod watch;
 
 pub use checks::{add_roll_tokens, build_checks, roll_scheme, run_checks, withholding, BuiltCheck};
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
@@ -23,7 +25,12 @@ pub use produce::is_verbatim;
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
 pub use rollcall_rolls::Scheme;
+pub use soundreports::{
+    attach_findings, mixer_reports, reconcile_batch, write_sound_reports, SoundReportOptions,
+    REPORTS_FOLDER,
+};
 pub use steps::{build_steps, BuiltStep};
+pub use watch::{calls_in_progress, start_watchdog, PluginCall};
 
 /// A problem that makes the whole run invalid (exit code 2): nothing is written.
 #[derive(Debug, thiserror::Error)]

@@ -11,9 +11,10 @@ use rollcall_recipe::{InputFile, WalkReport};
 use rollcall_take::{check_folder, render, Changes, FieldChange, RenderedTake, SourceTake};
 use rollcall_wav::{NoTap, WriteOptions};
 
-use rollcall_findings::Finding;
+use rollcall_findings::{Finding, Severity};
 use rollcall_sdk::Take;
 
+use crate::execute::FileStatus;
 use crate::produce::{hex128, produce, HashingWriter};
 use crate::steps::BuiltStep;
 use crate::EngineError;
@@ -53,6 +54,8 @@ pub struct PlannedFile {
     pub relative_destination: String,
     /// Full destination path.
     pub destination: PathBuf,
+    /// The take's iXML `FILE_UID`, when it has one (a dual-media mirror shares it).
+    pub file_uid: Option<String>,
     /// Set when the destination already holds exactly what this run would write: its XXH3-128
     /// (lowercase hex), the hash of every byte.
     pub already_delivered: Option<String>,
@@ -94,8 +97,28 @@ impl PlannedFile {
 pub struct SkippedFile {
     /// The input file.
     pub path: PathBuf,
-    /// Why it is left out (unreadable, a step failed).
+    /// Why it is left out (unreadable, a step failed, a collision, a mirror).
     pub reason: String,
+    /// `Failed`, `Withheld` (a collision or an error finding) or `Mirror` (the same take on another
+    /// card, delivered from there).
+    pub status: FileStatus,
+    /// Where it would have gone, when known.
+    pub destination: Option<PathBuf>,
+    /// Findings about it.
+    pub findings: Vec<Finding>,
+}
+
+impl SkippedFile {
+    /// A file that failed before it could be planned.
+    pub fn failed(path: PathBuf, reason: String) -> SkippedFile {
+        SkippedFile {
+            path,
+            reason,
+            status: FileStatus::Failed,
+            destination: None,
+            findings: Vec::new(),
+        }
+    }
 }
 
 /// The whole batch: what will be written where, and what was left out.
@@ -131,20 +154,15 @@ pub fn plan(
     let results: Vec<Result<PlannedFile, SkippedFile>> = inputs
         .par_iter()
         .map(|input| {
-            plan_one(input, steps, options).map_err(|reason| SkippedFile {
-                path: input.path.clone(),
-                reason,
-            })
+            plan_one(input, steps, options)
+                .map_err(|reason| SkippedFile::failed(input.path.clone(), reason))
         })
         .collect();
     let mut files = Vec::new();
     let mut skipped: Vec<SkippedFile> = walk
         .problems
         .iter()
-        .map(|p| SkippedFile {
-            path: p.path.clone(),
-            reason: p.reason.clone(),
-        })
+        .map(|p| SkippedFile::failed(p.path.clone(), p.reason.clone()))
         .collect();
     for result in results {
         match result {
@@ -153,32 +171,9 @@ pub fn plan(
         }
     }
 
+    let (mut files, held) = hold_mirrors_and_collisions(files);
+    skipped.extend(held);
     let mut problems = Vec::new();
-    let mut by_destination: HashMap<String, Vec<&PlannedFile>> = HashMap::new();
-    for file in &files {
-        by_destination
-            .entry(file.relative_destination.to_lowercase())
-            .or_default()
-            .push(file);
-    }
-    let mut collisions: Vec<_> = by_destination.values().filter(|v| v.len() > 1).collect();
-    collisions.sort_by(|a, b| a[0].relative_destination.cmp(&b[0].relative_destination));
-    for group in collisions {
-        let sources: Vec<String> = group
-            .iter()
-            .map(|f| f.source.display().to_string())
-            .collect();
-        problems.push(format!(
-            "collision: {} would be written by {} files: {}",
-            group[0].relative_destination,
-            group.len(),
-            sources.join(", ")
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(EngineError::Plan(problems));
-    }
-
     let checks: Vec<Result<Option<String>, String>> = files
         .par_iter()
         .map(|file| existing_destination(file, &options.derivation))
@@ -221,9 +216,7 @@ fn plan_one(
     let described_source = take.clone();
     let mut changes = Changes::new(&source);
     for built in steps {
-        let edits = built
-            .step
-            .apply(&take)
+        let edits = crate::watch::watched(&built.plugin, &input.path, || built.step.apply(&take))
             .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
         changes
             .apply(&mut take, edits)
@@ -259,6 +252,12 @@ fn plan_one(
         warnings: rendered.warnings,
         relative_destination,
         destination,
+        file_uid: source
+            .ixml
+            .as_ref()
+            .and_then(|x| x.get("FILE_UID"))
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty()),
         already_delivered: None,
     })
 }
@@ -317,4 +316,151 @@ fn existing_destination(file: &PlannedFile, derivation: &str) -> Result<Option<S
         return Err(conflict("same size, different bytes"));
     }
     Ok(Some(hex128(hasher.xxh128())))
+}
+
+/// Dual-media mirrors and collisions, before anything is written.
+///
+/// Files sharing a `FILE_UID` are the same take on two cards: when their audio is identical the first
+/// is delivered and the others are reported as its mirrors; when it differs every one of them is
+/// withheld with a `take/mirror-differs` error finding naming the cards. Then two different takes on
+/// one destination (compared as the file systems editorial uses compare names: Unicode-normalised
+/// and case-folded) are both withheld with the reason; the rest of the batch goes on.
+fn hold_mirrors_and_collisions(files: Vec<PlannedFile>) -> (Vec<PlannedFile>, Vec<SkippedFile>) {
+    let mut held = Vec::new();
+    let mut by_uid: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, file) in files.iter().enumerate() {
+        if let Some(uid) = &file.file_uid {
+            by_uid.entry(uid.clone()).or_default().push(index);
+        }
+    }
+    let mut drop: HashMap<usize, SkippedFile> = HashMap::new();
+    for (uid, group) in by_uid.iter().filter(|(_, g)| g.len() > 1) {
+        let audio: Vec<Option<u128>> = group
+            .iter()
+            .map(|&i| files.get(i).and_then(|f| audio_identity(&f.source)))
+            .collect();
+        let all_same = audio.iter().all(|a| a.is_some() && *a == audio[0]);
+        let cards: Vec<String> = group
+            .iter()
+            .filter_map(|&i| files.get(i))
+            .map(|f| f.source.display().to_string())
+            .collect();
+        for (position, &index) in group.iter().enumerate() {
+            let Some(file) = files.get(index) else {
+                continue;
+            };
+            if all_same && position == 0 {
+                continue;
+            }
+            let (status, reason, findings) = if all_same {
+                (
+                    FileStatus::Mirror,
+                    format!(
+                        "the same take (FILE_UID {uid}, same audio) as {}, delivered from there",
+                        cards.first().map_or("", String::as_str)
+                    ),
+                    Vec::new(),
+                )
+            } else {
+                let message = format!(
+                    "FILE_UID {uid} is on {} cards with different audio: {}",
+                    cards.len(),
+                    cards.join(", ")
+                );
+                (
+                    FileStatus::Withheld,
+                    message.clone(),
+                    vec![Finding::file(
+                        "take/mirror-differs",
+                        Severity::Error,
+                        file.source.clone(),
+                        message,
+                    )],
+                )
+            };
+            drop.insert(
+                index,
+                SkippedFile {
+                    path: file.source.clone(),
+                    reason,
+                    status,
+                    destination: Some(file.destination.clone()),
+                    findings,
+                },
+            );
+        }
+    }
+    let mut by_destination: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, file) in files.iter().enumerate() {
+        if !drop.contains_key(&index) {
+            by_destination
+                .entry(name_key(&file.relative_destination))
+                .or_default()
+                .push(index);
+        }
+    }
+    for group in by_destination.values().filter(|g| g.len() > 1) {
+        let sources: Vec<String> = group
+            .iter()
+            .filter_map(|&i| files.get(i))
+            .map(|f| f.source.display().to_string())
+            .collect();
+        for &index in group {
+            let Some(file) = files.get(index) else {
+                continue;
+            };
+            drop.insert(
+                index,
+                SkippedFile {
+                    path: file.source.clone(),
+                    reason: format!(
+                        "collision: {} different takes would be delivered as {}: {}; both withheld",
+                        group.len(),
+                        file.relative_destination,
+                        sources.join(", ")
+                    ),
+                    status: FileStatus::Withheld,
+                    destination: Some(file.destination.clone()),
+                    findings: Vec::new(),
+                },
+            );
+        }
+    }
+    let mut kept = Vec::with_capacity(files.len());
+    for (index, file) in files.into_iter().enumerate() {
+        match drop.remove(&index) {
+            Some(skip) => held.push(skip),
+            None => kept.push(file),
+        }
+    }
+    held.sort_by(|a, b| a.path.cmp(&b.path));
+    (kept, held)
+}
+
+/// A destination as case-insensitive, normalising file systems (APFS, SMB, NTFS) compare it: NFC,
+/// then full case folding (`ß` and `SS`, final and medial sigma are one name).
+pub fn name_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfc()
+        .flat_map(char::to_lowercase)
+        .flat_map(|c| match c {
+            'ß' | 'ẞ' => vec!['s', 's'],
+            'ς' => vec!['σ'],
+            other => vec![other],
+        })
+        .collect::<String>()
+        .nfc()
+        .collect()
+}
+
+/// XXH3-128 of a file's audio (its `data` chunk, as recovered), to tell mirrors apart.
+fn audio_identity(path: &std::path::Path) -> Option<u128> {
+    let file = File::open(path).ok()?;
+    let source = SourceTake::read_open(path, &file).ok()?;
+    let data = source.header.data();
+    let mut reader = &file;
+    io::Seek::seek(&mut reader, io::SeekFrom::Start(data.payload_offset())).ok()?;
+    let mut hasher = HashingWriter::new(io::sink());
+    io::copy(&mut io::Read::take(reader, data.size), &mut hasher).ok()?;
+    (hasher.bytes_written() == data.size).then(|| hasher.xxh128())
 }

@@ -308,6 +308,7 @@ pub fn render(
                 description =
                     set_description_key(&description, key, &to_bext_ascii(value), &prefix);
             }
+            description = mirror_ixml_lines(&description, &lines, &prefix, changes, &mut warnings);
             if renamed && lines.iter().any(|l| l.key == "FILENAME") {
                 description = set_description_key(
                     &description,
@@ -354,8 +355,10 @@ pub fn render(
                 // Whole lines only: when every name does not fit, names are shortened evenly (never
                 // below 3 characters); failing that the bext carries no track lines at all. Either
                 // way iXML keeps the full names and is authoritative.
-                let fitted = (3..=longest.max(3)).rev().find_map(|width| {
-                    let text = with_track_lines(
+                // The description only grows with the width, so the widest that fits is found by
+                // bisection: a few renders, whatever the names' length.
+                let render_at = |width: usize| {
+                    with_track_lines(
                         &description,
                         &lines,
                         spelling,
@@ -363,9 +366,26 @@ pub fn render(
                         &names,
                         width,
                         rewrite_all,
-                    );
-                    (text.len() <= BEXT_DESCRIPTION_BYTES).then_some((width, text))
-                });
+                    )
+                };
+                let fits = |width: usize| render_at(width).len() <= BEXT_DESCRIPTION_BYTES;
+                let fitted = if fits(longest.max(3)) {
+                    Some(longest.max(3))
+                } else if fits(3) {
+                    let (mut good, mut bad) = (3, longest.max(3));
+                    while bad - good > 1 {
+                        let middle = good + (bad - good) / 2;
+                        if fits(middle) {
+                            good = middle;
+                        } else {
+                            bad = middle;
+                        }
+                    }
+                    Some(good)
+                } else {
+                    None
+                }
+                .map(|width| (width, render_at(width)));
                 match fitted {
                     Some((width, text)) => {
                         if width < longest {
@@ -566,6 +586,61 @@ pub fn render(
         changes: report,
         warnings,
     })
+}
+
+/// iXML elements whose bext description line (`sSCENE=`, `gNOTE=`, `CIRCLED=`) a step's `SetIxml`
+/// keeps in step, as the iXML usage rules ask of writers.
+pub const MIRRORED_DESCRIPTION_KEYS: [&str; 5] = ["SCENE", "TAKE", "TAPE", "NOTE", "CIRCLED"];
+
+/// Most characters of a note carried in the bext description (iXML `NOTE` keeps it whole).
+const BEXT_NOTE_CHARS: usize = 64;
+
+/// The description with the lines of [`MIRRORED_DESCRIPTION_KEYS`] set from the steps' iXML edits
+/// (ASCII, the file's vendor prefix), unless a step set that description key itself. A free-text
+/// description (not `KEY=value` lines) is left alone. A note is cut to what fits (at most
+/// [`BEXT_NOTE_CHARS`] characters), with a warning.
+fn mirror_ixml_lines(
+    description: &str,
+    lines: &[rollcall_wav::DescriptionLine],
+    prefix: &str,
+    changes: &Changes,
+    warnings: &mut Vec<String>,
+) -> String {
+    let keyed = !lines.is_empty() || description.trim_matches(['\0', ' ', '\r', '\n']).is_empty();
+    if !keyed {
+        return description.to_string();
+    }
+    let mut text = description.to_string();
+    for key in MIRRORED_DESCRIPTION_KEYS {
+        if changes.description.contains_key(key) {
+            continue;
+        }
+        let Some(value) = changes.ixml.get(key) else {
+            continue;
+        };
+        let mut ascii = to_bext_ascii(value);
+        if key == "NOTE" {
+            let without = remove_description_key(&text, key);
+            let line_cost = prefix.len() + key.len() + 3;
+            let room = BEXT_DESCRIPTION_BYTES
+                .saturating_sub(without.len() + line_cost)
+                .min(BEXT_NOTE_CHARS);
+            if ascii.chars().count() > room {
+                ascii = ascii
+                    .chars()
+                    .take(room)
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string();
+                warnings.push(format!(
+                    "the note is longer than the bext description can carry; its NOTE line has the first {} characters (iXML has it in full)",
+                    ascii.chars().count()
+                ));
+            }
+        }
+        text = set_description_key(&text, key, &ascii, prefix);
+    }
+    text
 }
 
 /// True for `TRK1`.. (spelling `TRK`) or `TR1`.. (spelling `TR`).

@@ -315,3 +315,59 @@ fn a_split_mono_member_keeps_the_recorders_track_line_number() {
     assert_eq!(after, before.replace("sTRK2=Boom", "sTRK2=BOOM OP"));
     assert_ne!(after, before);
 }
+
+#[test]
+fn note_and_circled_set_in_ixml_are_mirrored_in_bext() {
+    let edits = vec![
+        Edit::SetIxml {
+            path: "CIRCLED".into(),
+            value: "TRUE".into(),
+        },
+        Edit::SetIxml {
+            path: "NOTE".into(),
+            value: "Tail slate, plane at the end. ZOË".into(),
+        },
+    ];
+    let (_, out, warnings) = edited("wavinfo/tests/test_files/sounddevices/A101_1.WAV", edits);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let bext = Bext::parse(&chunk(&out, b"bext")).expect("bext");
+    let lines = parse_description(&bext.description);
+    let value = |key: &str| {
+        lines
+            .iter()
+            .find(|l| l.key == key)
+            .map(|l| (l.prefix.clone(), l.value.clone()))
+    };
+    assert_eq!(
+        value("NOTE"),
+        Some(("s".into(), "Tail slate, plane at the end. ZOE".into())),
+        "the existing sNOTE= line is filled, in ASCII"
+    );
+    assert_eq!(value("CIRCLED"), Some(("s".into(), "TRUE".into())));
+    assert_eq!(value("SCENE"), Some(("s".into(), "A101".into())));
+    let ixml = Ixml::parse(&chunk(&out, b"iXML")).expect("iXML");
+    assert_eq!(
+        ixml.get("NOTE").as_deref(),
+        Some("Tail slate, plane at the end. ZOË")
+    );
+    assert_eq!(ixml.get("CIRCLED").as_deref(), Some("TRUE"));
+
+    let long = "x".repeat(300);
+    let (_, out, warnings) = edited(
+        "wavinfo/tests/test_files/metacorder/Sr001-2C-01_01.WAV",
+        vec![Edit::SetIxml {
+            path: "NOTE".into(),
+            value: long.clone(),
+        }],
+    );
+    let bext = Bext::parse(&chunk(&out, b"bext")).expect("bext");
+    assert!(bext.description.len() <= 256);
+    let note = parse_description(&bext.description)
+        .into_iter()
+        .find(|l| l.key == "NOTE")
+        .expect("gNOTE kept");
+    assert_eq!((note.prefix.as_str(), note.value.len()), ("g", 64));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let ixml = Ixml::parse(&chunk(&out, b"iXML")).expect("iXML");
+    assert_eq!(ixml.get("NOTE"), Some(long));
+}

@@ -3,7 +3,7 @@
 //! ```toml
 //! [[step]]
 //! plugin = "misbehaving"
-//! mode = "panic"        # or "error", "bad-track", "escape-folder", "panic-in-new"
+//! mode = "panic"        # or "error", "bad-track", "escape-folder", "panic-in-new", "hang", "exit"
 //! scene = "12A"         # optional: act only on takes of this scene, return no edits for others
 //! ```
 
@@ -24,6 +24,10 @@ pub enum Mode {
     EscapeFolder,
     /// Panic while the step is built from its table.
     PanicInNew,
+    /// Never return from `apply`.
+    Hang,
+    /// End the whole process with status 0 from `apply`.
+    Exit,
 }
 
 /// The step's recipe table.
@@ -76,6 +80,10 @@ impl Step for MisbehavingStep {
             }
             Mode::EscapeFolder => Ok(vec![Edit::SetFolder("../../escaped".to_string())]),
             Mode::PanicInNew => Ok(Vec::new()),
+            Mode::Hang => loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            },
+            Mode::Exit => std::process::exit(0),
         }
     }
 }
