@@ -198,6 +198,7 @@ fn plan_one_file(bencher: Bencher, recipe: &str) {
         out_root: out.path().to_path_buf(),
         vars: recipe.vars.clone(),
         derivation: "bench".to_string(),
+        roll_scheme: rollcall_engine::roll_scheme(&recipe),
     };
     bencher.bench_local(|| plan(black_box(&walk), &built, &options).expect("plan"));
 }

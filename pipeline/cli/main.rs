@@ -11,6 +11,7 @@ macro_rules! outln {
     };
 }
 
+mod audit;
 mod inspect;
 mod plugins;
 mod run;
@@ -37,6 +38,8 @@ enum Command {
     Run(run::RunArgs),
     /// Check a recipe and its plugins' configuration; touches no audio.
     Check(run::CheckArgs),
+    /// Practice findings of sound rolls, grouped by roll, from headers only (exit 1 on errors).
+    Audit(audit::AuditArgs),
     /// Show what rollcall reads from files.
     Inspect(inspect::InspectArgs),
     /// List the plugins found: name, version, SDK version, file.
@@ -109,6 +112,7 @@ fn run_command(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => run::check(args),
+        Command::Audit(args) => audit::audit(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Plugins(args) => plugins::plugins(args),
         Command::Verify(args) => verify::verify(args),

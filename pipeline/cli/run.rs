@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rollcall_engine::{
-    attach_findings, build_steps, execute, lock_output, mixer_reports, plan, reconcile_batch,
-    start_watchdog, write_report, write_sound_reports, BuiltStep, EngineError, ExecuteOptions,
+    append_ledger, attach_findings, build_checks, build_steps, execute, ledger_rows, lock_output,
+    mixer_reports, plan, reconcile_batch, roll_scheme, run_checks, run_stamp, start_watchdog,
+    write_report, write_sound_reports, BuiltCheck, BuiltStep, EngineError, ExecuteOptions,
     FileStatus, Plan, PlanOptions, SoundReportOptions, LOCK_FILE,
 };
 use rollcall_host::PluginHost;
@@ -76,23 +77,45 @@ fn derivation(recipe: &Recipe) -> String {
     recipe.fingerprint()
 }
 
-/// Load the recipe and build every step; touch no audio.
+/// Load the recipe, exchange hellos with every plugin and build every step and check from its
+/// table (a step's or check's `new` is its validation); touch no audio.
 pub fn check(args: CheckArgs) -> Result<Outcome> {
     let result = load_recipe(&args.recipe, &args.set).and_then(|recipe| {
         let host = PluginHost::new(&args.plugin_dirs.dirs);
-        build_steps(&recipe, &host).map(|steps| (recipe, steps))
+        let steps = build_steps(&recipe, &host);
+        let checks = build_checks(&recipe, &host);
+        match (steps, checks) {
+            (Ok(steps), Ok(checks)) => Ok((recipe, steps, checks)),
+            (Err(EngineError::Step(a)), Err(EngineError::Step(b))) => {
+                Err(EngineError::Step(format!("{a}\n{b}")))
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
     });
     match result {
-        Ok((recipe, steps)) => {
+        Ok((recipe, steps, checks)) => {
             outln!(
-                "{}: ok, {} step{}{}",
+                "{}: ok, {} step{}{}{}",
                 recipe.path.display(),
                 steps.len(),
                 if steps.len() == 1 { "" } else { "s" },
                 steps
                     .iter()
                     .map(|s| format!(" {}", s.plugin))
-                    .collect::<String>()
+                    .collect::<String>(),
+                if checks.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {} check{}{}",
+                        checks.len(),
+                        if checks.len() == 1 { "" } else { "s" },
+                        checks
+                            .iter()
+                            .map(|c| format!(" {}", c.plugin))
+                            .collect::<String>()
+                    )
+                }
             );
             Ok(Outcome::Success)
         }
@@ -106,7 +129,7 @@ pub fn check(args: CheckArgs) -> Result<Outcome> {
 /// Plan the batch, check it whole, then (unless dry) write, verify and report.
 pub fn run(args: RunArgs) -> Result<Outcome> {
     let prepared = prepare(&args);
-    let (recipe, steps, out_root) = match prepared {
+    let (recipe, steps, checks, out_root) = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
             eprintln!("rollcall: {e}");
@@ -159,6 +182,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         out_root: out_root.clone(),
         vars: recipe.vars.clone(),
         derivation: derivation(&recipe),
+        roll_scheme: roll_scheme(&recipe),
     };
     // A real run holds the output root's lock from planning to the report: two runs never write
     // into one tree at once.
@@ -185,13 +209,14 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             std::process::exit(2);
         }),
     );
-    let plan = match plan(&walk, &steps, &options) {
+    let mut plan = match plan(&walk, &steps, &options) {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("rollcall: {e}");
             return Ok(Outcome::Invalid);
         }
     };
+    let batch_findings = run_checks(&checks, &mut plan);
     if args.dry_run {
         return print_plan(&plan, args.json);
     }
@@ -218,12 +243,28 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             verify: !args.no_verify,
             progress,
             qc: recipe.qc.clone(),
+            deliver_on_error: recipe.output.deliver_on_error,
             interrupt: Some(Arc::clone(&interrupt)),
             md5: recipe.manifest.md5(),
             ..ExecuteOptions::default()
         },
     );
+    summary.findings.extend(batch_findings);
     attach_findings(&mut summary, report_findings);
+    // The roll ledger, after delivery (never on a dry run): what the next day's run checks against.
+    let ledger_failed = match recipe.ledger() {
+        Some(ledger) => {
+            let rows = ledger_rows(&plan, &summary, &run_stamp(std::time::SystemTime::now()));
+            match append_ledger(&ledger, &rows) {
+                Ok(_) => false,
+                Err(e) => {
+                    eprintln!("rollcall: roll ledger {}: {e}", ledger.display());
+                    true
+                }
+            }
+        }
+        None => false,
+    };
     let report = write_report(&out_root, &summary)
         .with_context(|| format!("writing the report into {}", out_root.display()));
     let sound_reports = write_sound_reports(
@@ -269,10 +310,21 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             eprintln!(
                 "rollcall: {word}: {}: {}",
                 file.source.display(),
-                printable(reason)
+                printable(reason.strip_prefix("withheld: ").unwrap_or(reason))
             );
         }
         if !args.quiet {
+            for finding in &file.findings {
+                if finding.severity != rollcall_engine::Severity::Info {
+                    eprintln!(
+                        "rollcall: {}: {}: {}: {}",
+                        finding.severity,
+                        file.source.display(),
+                        finding.rule,
+                        printable(&finding.message)
+                    );
+                }
+            }
             for warning in &file.warnings {
                 eprintln!(
                     "rollcall: warning: {}: {}",
@@ -287,6 +339,19 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
                     file.source.display(),
                     printable(&finding.message),
                     finding.rule
+                );
+            }
+        }
+    }
+    if !args.quiet {
+        for finding in &summary.findings {
+            if finding.severity != rollcall_engine::Severity::Info {
+                eprintln!(
+                    "rollcall: {}: roll {}: {}: {}",
+                    finding.severity,
+                    finding.roll.as_deref().unwrap_or("-"),
+                    finding.rule,
+                    printable(&finding.message)
                 );
             }
         }
@@ -351,7 +416,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         return Ok(Outcome::Interrupted);
     }
     Ok(
-        if summary.failed() > 0 || report_failed || manifest_failed {
+        if summary.failed() > 0 || report_failed || manifest_failed || ledger_failed {
             Outcome::SomeFailed
         } else {
             Outcome::Success
@@ -359,7 +424,9 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     )
 }
 
-fn prepare(args: &RunArgs) -> Result<(Recipe, Vec<BuiltStep>, PathBuf), EngineError> {
+type Prepared = (Recipe, Vec<BuiltStep>, Vec<BuiltCheck>, PathBuf);
+
+fn prepare(args: &RunArgs) -> Result<Prepared, EngineError> {
     let recipe = load_recipe(&args.recipe, &args.set)?;
     let out_root = args
         .out
@@ -383,7 +450,8 @@ fn prepare(args: &RunArgs) -> Result<(Recipe, Vec<BuiltStep>, PathBuf), EngineEr
     }
     let host = PluginHost::new(&args.plugin_dirs.dirs);
     let steps = build_steps(&recipe, &host)?;
-    Ok((recipe, steps, out_root))
+    let checks = build_checks(&recipe, &host)?;
+    Ok((recipe, steps, checks, out_root))
 }
 
 #[derive(Serialize)]

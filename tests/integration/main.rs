@@ -7,6 +7,7 @@ mod hardening;
 mod inspect;
 mod manifest;
 mod plugins;
+mod practice;
 mod qc;
 mod real_takes;
 mod soundreport;

@@ -30,7 +30,7 @@ fn plugins_lists_the_standard_steps_and_the_template_with_versions() {
             .iter()
             .find(|p| p["name"] == name)
             .unwrap_or_else(|| panic!("{name} listed: {listing:?}"));
-        assert_eq!(entry["sdk_version"], "1.0.0", "{name}");
+        assert_eq!(entry["sdk_version"], "1.1.0", "{name}");
         assert!(entry["error"].is_null(), "{name}: {entry}");
         assert!(entry["file"]
             .as_str()
@@ -42,7 +42,7 @@ fn plugins_lists_the_standard_steps_and_the_template_with_versions() {
         .expect("the incompatible test plugin is listed with its error");
     let error = incompatible["error"].as_str().expect("an error");
     assert!(
-        error.contains("2.0.0") && error.contains("1.0.0"),
+        error.contains("2.0.0") && error.contains("1.1.0"),
         "{error}"
     );
     assert!(error.lines().count() <= 3, "short: {error}");
@@ -56,7 +56,7 @@ fn plugins_lists_the_standard_steps_and_the_template_with_versions() {
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
         text.lines()
-            .any(|l| l.starts_with("channel-layout") && l.contains("1.0.0")),
+            .any(|l| l.starts_with("channel-layout") && l.contains("1.1.0")),
         "{text}"
     );
 }

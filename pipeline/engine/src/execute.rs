@@ -39,6 +39,8 @@ pub struct ExecuteOptions {
     pub md5: bool,
     /// Audio QC thresholds (the recipe's `[qc]`); measured in the write pass.
     pub qc: QcSettings,
+    /// Deliver files with an `error` finding instead of withholding them (`[output] deliver_on_error`).
+    pub deliver_on_error: bool,
 }
 
 impl Default for ExecuteOptions {
@@ -51,6 +53,7 @@ impl Default for ExecuteOptions {
             interrupt: None,
             md5: false,
             qc: QcSettings::default(),
+            deliver_on_error: false,
         }
     }
 }
@@ -296,10 +299,21 @@ impl DeliveryContext<'_> {
 /// first sync of a batch flushes the data of the whole batch (the file system commits it together),
 /// so small files do not pay one flush each; nothing is renamed before it is synced.
 fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<FileOutcome> {
-    let written: Vec<Option<Result<WrittenTemp, Failure>>> = batch
+    let withheld: Vec<Option<String>> = batch
         .iter()
         .map(|file| {
-            if file.already_delivered.is_some() {
+            if context.options.deliver_on_error || file.already_delivered.is_some() {
+                None
+            } else {
+                crate::checks::withholding(&file.findings)
+            }
+        })
+        .collect();
+    let written: Vec<Option<Result<WrittenTemp, Failure>>> = batch
+        .iter()
+        .zip(&withheld)
+        .map(|(file, withheld)| {
+            if file.already_delivered.is_some() || withheld.is_some() {
                 None
             } else if context.interrupted() {
                 Some(Err(Failure::Interrupted))
@@ -311,7 +325,8 @@ fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<Fi
     batch
         .iter()
         .zip(written)
-        .map(|(file, written)| {
+        .zip(withheld)
+        .map(|((file, written), withheld)| {
             let mut outcome = FileOutcome {
                 source: file.source.clone(),
                 destination: Some(file.destination.clone()),
@@ -319,10 +334,15 @@ fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<Fi
                 reason: None,
                 checksum: None,
                 warnings: file.warnings.clone(),
-                findings: Vec::new(),
+                findings: file.findings.clone(),
                 content_hash: None,
                 qc: None,
             };
+            if let Some(reason) = withheld {
+                outcome.status = FileStatus::Withheld;
+                outcome.reason = Some(reason);
+                return outcome;
+            }
             let result = match written {
                 None => {
                     outcome.status = FileStatus::AlreadyDelivered;

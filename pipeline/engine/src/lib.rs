@@ -5,7 +5,9 @@
 //! output is written to a temp name in its final folder, synced, and renamed without replacing
 //! anything, so a crash never leaves a half file under a final name.
 
+mod checks;
 mod execute;
+mod ledger;
 mod manifest;
 mod manifest_store;
 mod manifest_verify;
@@ -18,7 +20,9 @@ mod soundreports;
 mod steps;
 mod watch;
 
+pub use checks::{add_roll_tokens, build_checks, roll_scheme, run_checks, withholding, BuiltCheck};
 pub use execute::{execute, ContentHash, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
+pub use ledger::{append_ledger, ledger_entry, ledger_rows, run_stamp, LedgerEntry};
 pub use manifest::{
     write_manifest, ManifestError, ManifestOptions, WrittenManifest, ROLLCALL_IGNORE_PATTERNS,
 };
@@ -30,6 +34,7 @@ pub use qc::{TakeQc, TrackQc};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
 pub use rollcall_qc::QcSettings;
+pub use rollcall_rolls::Scheme;
 pub use soundreports::{
     attach_findings, mixer_reports, reconcile_batch, write_sound_reports, SoundReportOptions,
     REPORTS_FOLDER,

@@ -12,6 +12,7 @@ use rollcall_take::{check_folder, render, Changes, FieldChange, RenderedTake, So
 use rollcall_wav::{NoTap, WriteOptions};
 
 use rollcall_findings::{Finding, Severity};
+use rollcall_sdk::Take;
 
 use crate::execute::FileStatus;
 use crate::produce::{hex128, produce, HashingWriter};
@@ -27,6 +28,8 @@ pub struct PlanOptions {
     pub vars: BTreeMap<String, String>,
     /// Identifies the recipe's steps, so derived values (a new `FILE_UID`) are deterministic.
     pub derivation: String,
+    /// How roll labels are read into `{roll}`, `{unit}`, `{recorder}` ([`crate::roll_scheme`]).
+    pub roll_scheme: rollcall_rolls::Scheme,
 }
 
 /// One file the run will deliver. It holds what the steps decided, not the rendered chunks: the
@@ -56,6 +59,14 @@ pub struct PlannedFile {
     /// Set when the destination already holds exactly what this run would write: its XXH3-128
     /// (lowercase hex), the hash of every byte.
     pub already_delivered: Option<String>,
+    /// The roll label (`tape`) of the take, when it has one.
+    pub roll: Option<String>,
+    /// Findings of the steps and the checks about this file.
+    pub findings: Vec<Finding>,
+    /// The take as it will be delivered and as read, for the checks; dropped once they ran.
+    pub described: Option<Box<(Take, Take)>>,
+    /// What the roll ledger records of this file (set with the checks).
+    pub ledger_entry: Option<crate::ledger::LedgerEntry>,
 }
 
 impl PlannedFile {
@@ -201,6 +212,8 @@ fn plan_one(
         })
         .unwrap_or_default();
     let mut take = source.describe(&input_folder, &options.vars);
+    crate::checks::add_roll_tokens(&mut take, options.roll_scheme);
+    let described_source = take.clone();
     let mut changes = Changes::new(&source);
     for built in steps {
         let edits = crate::watch::watched(&built.plugin, &input.path, || built.step.apply(&take))
@@ -220,7 +233,13 @@ fn plan_one(
     for part in relative_destination.split('/') {
         destination.push(part);
     }
+    let roll = described_source.field("tape").map(str::to_string);
+    let findings = std::mem::take(&mut changes.findings);
     Ok(PlannedFile {
+        roll,
+        findings,
+        described: Some(Box::new((take, described_source))),
+        ledger_entry: None,
         source: source.path,
         source_len: source.file_len,
         source_modified: source.modified,

@@ -107,6 +107,7 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
         "silent_tracks",
         "clipped_tracks",
         "peak_dbfs",
+        "findings",
     ])
     .map_err(std::io::Error::other)?;
     for file in &summary.files {
@@ -125,6 +126,14 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
             spreadsheet_safe(&qc_cells.silent),
             spreadsheet_safe(&qc_cells.clipped),
             qc_cells.peaks,
+            spreadsheet_safe(
+                &file
+                    .findings
+                    .iter()
+                    .map(|f| format!("{} {}: {}", f.severity, f.rule, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         ])
         .map_err(std::io::Error::other)?;
     }

@@ -36,10 +36,7 @@ pub fn build_steps(recipe: &Recipe, host: &PluginHost) -> Result<Vec<BuiltStep>,
                 continue;
             }
         };
-        let context = StepContext {
-            table: spec.table.clone(),
-            recipe_dir: recipe.dir.clone(),
-        };
+        let context = StepContext::new(spec.table.clone(), recipe.dir.clone());
         match plugin.build(&context) {
             Ok(step) => built.push(BuiltStep {
                 index: spec.index,

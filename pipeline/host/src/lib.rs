@@ -9,10 +9,14 @@ use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use abi_stable::library::{AbiHeaderRef, LibHeader, LibraryError, RawLibrary};
-use abi_stable::std_types::{RResult, RStr};
-use rollcall_sdk::ffi::{self, FfiEdit, FfiStepBox, FfiTake, HostLogger, StepModule_Ref};
-use rollcall_sdk::{Edit, StepContext, StepError, Take};
+use abi_stable::library::{AbiHeaderRef, LibHeader, LibraryError, RawLibrary, RootModule};
+use abi_stable::std_types::{RResult, RStr, RVec, Tuple2};
+use rollcall_sdk::ffi::check::{CheckModule_Ref, FfiCheckBox, CHECK_SYMBOL_PREFIX};
+use rollcall_sdk::ffi::hello::{FfiHello, HelloModule_Ref, HostHello, HELLO_SYMBOL_PREFIX};
+use rollcall_sdk::ffi::{self, FfiStepBox, FfiTake, HostLogger, StepModule_Ref};
+use rollcall_sdk::{Edit, Finding, StepContext, StepError, Take};
+
+pub use rollcall_sdk::ffi::hello::HOST_FEATURES;
 
 /// The environment variable listing extra plugin folders, `:`-separated.
 pub const PLUGIN_PATH_VAR: &str = "ROLLCALL_PLUGIN_PATH";
@@ -72,6 +76,18 @@ pub enum HostError {
         file: PathBuf,
         /// The name the library declares.
         declared: String,
+    },
+    /// The plugin needs a feature this host does not support (its hello said so).
+    #[error("plugin `{name}` ({}) needs `{feature}`, which this rollcall (SDK {host_sdk}) does not support; update rollcall", .file.display())]
+    MissingFeature {
+        /// The plugin name.
+        name: String,
+        /// The library file.
+        file: PathBuf,
+        /// The first feature it needs that the host lacks.
+        feature: String,
+        /// This host's SDK version.
+        host_sdk: String,
     },
     /// The library failed while loading.
     #[error("plugin `{name}` ({}) failed to load: {reason}", .file.display())]
@@ -155,6 +171,7 @@ struct PluginMeta {
     version: String,
     sdk_version: String,
     file: PathBuf,
+    hello: Option<HostHello>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -187,6 +204,11 @@ impl Plugin {
     /// The library file it was loaded from.
     pub fn file(&self) -> &Path {
         &self.meta.file
+    }
+
+    /// The plugin's answer to the host's hello; `None` for a 1.0 plugin (which has no hello).
+    pub fn hello(&self) -> Option<&HostHello> {
+        self.meta.hello.as_ref()
     }
 
     /// Build a step from its recipe table; the plugin's error (or panic) comes back as `Err`.
@@ -224,18 +246,13 @@ impl LoadedStep {
     pub fn apply(&self, take: &Take) -> Result<Vec<Edit>, String> {
         let document = FfiTake::from(take);
         match self.step.apply(&document) {
-            RResult::ROk(edits) => edits
-                .iter()
-                .map(|edit: &FfiEdit| {
-                    Edit::try_from(edit).map_err(|e| {
-                        format!(
-                            "plugin `{}` {}: {e}",
-                            self.plugin.name(),
-                            self.plugin.version()
-                        )
-                    })
-                })
-                .collect(),
+            RResult::ROk(edits) => ffi::decode_edits(&edits).map_err(|e| {
+                format!(
+                    "plugin `{}` {}: {e}",
+                    self.plugin.name(),
+                    self.plugin.version()
+                )
+            }),
             RResult::RErr(error) => Err(StepError::from(error).to_string()),
         }
     }
@@ -303,6 +320,7 @@ extern "C" fn host_log(level: u32, plugin: RStr<'_>, message: RStr<'_>) {
 pub struct PluginHost {
     search_path: Vec<PathBuf>,
     loaded: Mutex<HashMap<PathBuf, Plugin>>,
+    loaded_checks: Mutex<HashMap<PathBuf, CheckPlugin>>,
 }
 
 impl PluginHost {
@@ -327,6 +345,7 @@ impl PluginHost {
         PluginHost {
             search_path: unique,
             loaded: Mutex::new(HashMap::new()),
+            loaded_checks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -381,7 +400,26 @@ impl PluginHost {
                 }
                 seen.push(stem.clone());
                 let file_name_plugin = stem.replace('_', "-");
-                listings.push(match self.load_file(&file_name_plugin, &file) {
+                let loaded = match self.load_file(&file_name_plugin, &file) {
+                    // A check plugin (SDK 1.1) has no step module: list it from its check module.
+                    Err(HostError::NotAPlugin { .. }) => {
+                        match open_check_plugin(&file_name_plugin, &file) {
+                            Ok(check) => {
+                                listings.push(PluginListing {
+                                    name: check.name().to_string(),
+                                    version: Some(check.version().to_string()),
+                                    sdk_version: Some(check.sdk_version().to_string()),
+                                    file,
+                                    error: None,
+                                });
+                                continue;
+                            }
+                            Err(_) => self.load_file(&file_name_plugin, &file),
+                        }
+                    }
+                    other => other,
+                };
+                listings.push(match loaded {
                     Ok(plugin) => PluginListing {
                         name: plugin.name().to_string(),
                         version: Some(plugin.version().to_string()),
@@ -408,11 +446,10 @@ impl PluginHost {
         listings
     }
 
-    /// Load the plugin `name` (`-` read as `_`) from the first folder of the search path that has it.
-    pub fn load(&self, name: &str) -> Result<Plugin, HostError> {
+    /// The library file of plugin `name`: the first folder of the search path that has it.
+    fn find(&self, name: &str) -> Result<PathBuf, HostError> {
         let file_name = Self::library_file_name(name)?;
-        let file = self
-            .search_path
+        self.search_path
             .iter()
             .map(|dir| dir.join(&file_name))
             .find(|candidate| candidate.is_file())
@@ -420,8 +457,32 @@ impl PluginHost {
                 name: name.to_string(),
                 file_name: file_name.clone(),
                 searched: self.search_path.clone(),
-            })?;
+            })
+    }
+
+    /// Load the step plugin `name` (`-` read as `_`) from the first folder of the search path that has it.
+    pub fn load(&self, name: &str) -> Result<Plugin, HostError> {
+        let file = self.find(name)?;
         self.load_file(name, &file)
+    }
+
+    /// Load the check plugin `name` (SDK 1.1) the same way as a step plugin.
+    pub fn load_check(&self, name: &str) -> Result<CheckPlugin, HostError> {
+        let file = self.find(name)?;
+        let key = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+        if let Some(plugin) = self
+            .loaded_checks
+            .lock()
+            .ok()
+            .and_then(|l| l.get(&key).cloned())
+        {
+            return Ok(plugin);
+        }
+        let plugin = open_check_plugin(name, &file)?;
+        if let Ok(mut loaded) = self.loaded_checks.lock() {
+            loaded.insert(key, plugin.clone());
+        }
+        Ok(plugin)
     }
 
     /// Load a library file as plugin `name`, or return the copy loaded before.
@@ -438,15 +499,16 @@ impl PluginHost {
     }
 }
 
-/// The root-module symbols a library of plugin `name` may export (`-` and `_` are interchangeable).
-fn root_symbols(name: &str) -> Vec<String> {
+/// The root-module symbols a library of plugin `name` may export under `prefix` (`-` and `_` are
+/// interchangeable).
+fn root_symbols(prefix: &str, name: &str) -> Vec<String> {
     let mut symbols: Vec<String> = Vec::new();
     for variant in [
         name.to_string(),
         name.replace('-', "_"),
         name.replace('_', "-"),
     ] {
-        let symbol = format!("{}{variant}", ffi::ROOT_SYMBOL_PREFIX);
+        let symbol = format!("{prefix}{variant}");
         if !symbols.contains(&symbol) {
             symbols.push(symbol);
         }
@@ -454,16 +516,17 @@ fn root_symbols(name: &str) -> Vec<String> {
     symbols
 }
 
-/// Open a library (kept loaded for the life of the process) and find its root-module header.
+/// Open a library (kept loaded for the life of the process) and find the root-module header it
+/// exports under `prefix` + name.
 #[allow(unsafe_code)] // looking a symbol up in a loaded library is unsafe by nature; see SAFETY
-fn open_header(name: &str, file: &Path) -> Result<&'static LibHeader, LibraryError> {
+fn open_header(prefix: &str, name: &str, file: &Path) -> Result<&'static LibHeader, LibraryError> {
     let library = RawLibrary::load_at(file)?;
     let mut last_error = None;
-    for symbol in root_symbols(name) {
+    for symbol in root_symbols(prefix, name) {
         let symbol = format!("{symbol}\0");
-        // SAFETY: a rollcall plugin exports its `LibHeader` under this name (`export_step!`); the
-        // header's magic string and ABI version are checked by `upgrade` before anything else is read.
-        // The library is never unloaded, so the `'static` references stay valid.
+        // SAFETY: a rollcall plugin exports its `LibHeader` under this name (`export_step!`,
+        // `export_check!`); the header's magic string and ABI version are checked by `upgrade` before
+        // anything else is read. The library is never unloaded, so the `'static` references stay valid.
         match unsafe { library.get::<AbiHeaderRef>(symbol.as_bytes()) } {
             Ok(header) => {
                 let header: AbiHeaderRef = *header;
@@ -476,17 +539,44 @@ fn open_header(name: &str, file: &Path) -> Result<&'static LibHeader, LibraryErr
     Err(last_error.unwrap_or(LibraryError::Many(abi_stable::std_types::RVec::new())))
 }
 
-/// Open a library, check its SDK version and layout, and read its names.
-fn open_plugin(name: &str, file: &Path) -> Result<Plugin, HostError> {
+/// What kind of root module is looked for: the words used in errors.
+#[derive(Clone, Copy)]
+enum ModuleKind {
+    Step,
+    Check,
+    Hello,
+}
+
+impl ModuleKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            ModuleKind::Step => ffi::ROOT_SYMBOL_PREFIX,
+            ModuleKind::Check => CHECK_SYMBOL_PREFIX,
+            ModuleKind::Hello => HELLO_SYMBOL_PREFIX,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            ModuleKind::Step => "step",
+            ModuleKind::Check => "check",
+            ModuleKind::Hello => "hello",
+        }
+    }
+}
+
+/// Open a library's root module of kind `kind` and check its SDK version and layout.
+fn open_module<M: RootModule>(name: &str, file: &Path, kind: ModuleKind) -> Result<M, HostError> {
     let not_a_plugin = |reason: String| HostError::NotAPlugin {
         name: name.to_string(),
         file: file.to_path_buf(),
         reason,
     };
-    let header = open_header(name, file).map_err(|error| match error {
+    let header = open_header(kind.prefix(), name, file).map_err(|error| match error {
         LibraryError::OpenError { err, .. } => not_a_plugin(first_line(&err.to_string())),
         LibraryError::GetSymbolError { .. } => not_a_plugin(format!(
-            "it does not export the rollcall root module of a step named `{name}`"
+            "it does not export the rollcall root module of a {} named `{name}`",
+            kind.word()
         )),
         LibraryError::InvalidAbiHeader(_) => {
             not_a_plugin("it was built with an incompatible abi_stable".to_string())
@@ -498,52 +588,221 @@ fn open_plugin(name: &str, file: &Path) -> Result<Plugin, HostError> {
         },
     })?;
     let plugin_sdk = header.version_strings().version.to_string();
-    let module = header
-        .init_root_module::<StepModule_Ref>()
-        .map_err(|error| match error {
-            LibraryError::IncompatibleVersionNumber { actual_version, .. } => {
-                HostError::IncompatibleSdk {
-                    name: name.to_string(),
-                    file: file.to_path_buf(),
-                    plugin_sdk: actual_version.to_string(),
-                    host_sdk: HOST_SDK_VERSION.to_string(),
-                    details: Vec::new(),
-                }
-            }
-            LibraryError::AbiInstability(report) => HostError::IncompatibleSdk {
-                name: name.to_string(),
-                file: file.to_path_buf(),
-                plugin_sdk: plugin_sdk.clone(),
-                host_sdk: HOST_SDK_VERSION.to_string(),
-                details: condense_abi_report(&report.to_string()),
-            },
-            LibraryError::ParseVersionError(_) => HostError::IncompatibleSdk {
-                name: name.to_string(),
-                file: file.to_path_buf(),
-                plugin_sdk: plugin_sdk.clone(),
-                host_sdk: HOST_SDK_VERSION.to_string(),
-                details: Vec::new(),
-            },
-            other => HostError::LoadFailed {
-                name: name.to_string(),
-                file: file.to_path_buf(),
-                reason: condense_load_error(&other.to_string()),
-            },
-        })?;
-    let declared = module.name().as_str().to_string();
+    let incompatible = |details: Vec<String>, plugin_sdk: String| HostError::IncompatibleSdk {
+        name: name.to_string(),
+        file: file.to_path_buf(),
+        plugin_sdk,
+        host_sdk: HOST_SDK_VERSION.to_string(),
+        details,
+    };
+    header.init_root_module::<M>().map_err(|error| match error {
+        LibraryError::IncompatibleVersionNumber { actual_version, .. } => {
+            incompatible(Vec::new(), actual_version.to_string())
+        }
+        LibraryError::AbiInstability(report) => {
+            incompatible(condense_abi_report(&report.to_string()), plugin_sdk.clone())
+        }
+        LibraryError::ParseVersionError(_) => incompatible(Vec::new(), plugin_sdk.clone()),
+        other => HostError::LoadFailed {
+            name: name.to_string(),
+            file: file.to_path_buf(),
+            reason: condense_load_error(&other.to_string()),
+        },
+    })
+}
+
+/// Exchange hellos with a library: `None` for a 1.0 plugin (no hello), an error when the plugin needs
+/// a feature this host lacks.
+fn negotiate(name: &str, file: &Path) -> Result<Option<HostHello>, HostError> {
+    let module = match open_module::<HelloModule_Ref>(name, file, ModuleKind::Hello) {
+        Ok(module) => module,
+        // A 1.0 plugin has no hello: it needs nothing.
+        Err(HostError::NotAPlugin { .. }) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    let ours = FfiHello::host(HOST_SDK_VERSION, HOST_FEATURES);
+    let hello = module.hello();
+    let theirs = HostHello::from_ffi(&hello(&ours));
+    check_needs(name, file, &theirs)?;
+    Ok(Some(theirs))
+}
+
+/// Refuse a plugin whose hello needs a feature this host lacks.
+fn check_needs(name: &str, file: &Path, hello: &HostHello) -> Result<(), HostError> {
+    match hello
+        .needs
+        .iter()
+        .find(|need| !HOST_FEATURES.contains(&need.as_str()))
+    {
+        Some(feature) => Err(HostError::MissingFeature {
+            name: name.to_string(),
+            file: file.to_path_buf(),
+            feature: feature.clone(),
+            host_sdk: HOST_SDK_VERSION.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn check_declared(name: &str, file: &Path, declared: &str) -> Result<(), HostError> {
     if declared.replace('_', "-") != name.replace('_', "-") {
         return Err(HostError::NameMismatch {
             name: name.to_string(),
             file: file.to_path_buf(),
-            declared,
+            declared: declared.to_string(),
         });
     }
+    Ok(())
+}
+
+/// Open a library, exchange hellos, check its SDK version and layout, and read its names.
+fn open_plugin(name: &str, file: &Path) -> Result<Plugin, HostError> {
+    let module = open_module::<StepModule_Ref>(name, file, ModuleKind::Step)?;
+    let declared = module.name().as_str().to_string();
+    check_declared(name, file, &declared)?;
+    let hello = negotiate(name, file)?;
     Ok(Plugin {
         meta: Arc::new(PluginMeta {
             name: declared,
             version: module.version().as_str().to_string(),
             sdk_version: module.sdk_version().as_str().to_string(),
             file: file.to_path_buf(),
+            hello,
+        }),
+        module,
+    })
+}
+
+/// A loaded check plugin library (SDK 1.1); cheap to clone.
+#[derive(Clone)]
+pub struct CheckPlugin {
+    meta: Arc<PluginMeta>,
+    module: CheckModule_Ref,
+}
+
+impl std::fmt::Debug for CheckPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckPlugin")
+            .field("name", &self.meta.name)
+            .field("version", &self.meta.version)
+            .field("file", &self.meta.file)
+            .finish()
+    }
+}
+
+impl CheckPlugin {
+    /// The plugin's declared name (`practice`).
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// The plugin's version.
+    pub fn version(&self) -> &str {
+        &self.meta.version
+    }
+
+    /// The SDK version the plugin was built against.
+    pub fn sdk_version(&self) -> &str {
+        &self.meta.sdk_version
+    }
+
+    /// The library file it was loaded from.
+    pub fn file(&self) -> &Path {
+        &self.meta.file
+    }
+
+    /// Build a check from its `[[check]]` table; the plugin's error (or panic) comes back as `Err`.
+    pub fn build(&self, context: &StepContext) -> Result<LoadedCheck, StepError> {
+        let table = ffi::table_to_toml(&context.table)?;
+        let recipe_dir = context.recipe_dir.to_string_lossy();
+        let logger = HostLogger { log: host_log };
+        let new_check = self.module.new_check();
+        match new_check(RStr::from_str(&table), RStr::from_str(&recipe_dir), logger) {
+            RResult::ROk(check) => Ok(LoadedCheck {
+                check,
+                plugin: self.clone(),
+            }),
+            RResult::RErr(error) => Err(StepError::from(error)),
+        }
+    }
+}
+
+/// A check built by a plugin, ready to be called from any thread.
+pub struct LoadedCheck {
+    check: FfiCheckBox,
+    plugin: CheckPlugin,
+}
+
+impl std::fmt::Debug for LoadedCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedCheck")
+            .field("plugin", &self.plugin)
+            .finish()
+    }
+}
+
+impl LoadedCheck {
+    /// The plugin that built this check.
+    pub fn plugin(&self) -> &CheckPlugin {
+        &self.plugin
+    }
+
+    fn findings(
+        &self,
+        result: RResult<RVec<ffi::FfiEdit>, ffi::FfiStepError>,
+    ) -> Result<Vec<Finding>, String> {
+        let edits = match result {
+            RResult::ROk(edits) => edits,
+            RResult::RErr(error) => return Err(StepError::from(error).to_string()),
+        };
+        let edits = ffi::decode_edits(&edits).map_err(|e| {
+            format!(
+                "check plugin `{}` {}: {e}",
+                self.plugin.name(),
+                self.plugin.version()
+            )
+        })?;
+        Ok(edits
+            .into_iter()
+            .filter_map(|edit| match edit {
+                Edit::Finding(finding) => Some(finding),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Findings about one take: `take` as it will be delivered, `source` as read.
+    pub fn check_take(&self, take: &Take, source: &Take) -> Result<Vec<Finding>, String> {
+        let result = self
+            .check
+            .check_take(&FfiTake::from(take), &FfiTake::from(source));
+        self.findings(result)
+    }
+
+    /// Findings about rolls and the batch: every (delivered, source) pair, once.
+    pub fn check_batch(&self, batch: &[(Take, Take)]) -> Result<Vec<Finding>, String> {
+        let documents: Vec<Tuple2<FfiTake, FfiTake>> = batch
+            .iter()
+            .map(|(take, source)| Tuple2(FfiTake::from(take), FfiTake::from(source)))
+            .collect();
+        let result = self.check.check_batch(documents.as_slice().into());
+        self.findings(result)
+    }
+}
+
+/// Open a check plugin library: hello first (a check plugin always has one), then its check module.
+fn open_check_plugin(name: &str, file: &Path) -> Result<CheckPlugin, HostError> {
+    let module = open_module::<CheckModule_Ref>(name, file, ModuleKind::Check)?;
+    let declared = module.name().as_str().to_string();
+    check_declared(name, file, &declared)?;
+    let hello = negotiate(name, file)?;
+    Ok(CheckPlugin {
+        meta: Arc::new(PluginMeta {
+            name: declared,
+            version: module.version().as_str().to_string(),
+            sdk_version: module.sdk_version().as_str().to_string(),
+            file: file.to_path_buf(),
+            hello,
         }),
         module,
     })

@@ -46,6 +46,8 @@ fn template_copied_out_of_the_tree_builds_and_loads() -> Result<(), Box<dyn std:
             sdk.display().to_string()
         ),
     );
+    // Outside rollcall's workspace there are no workspace lints to inherit.
+    let manifest = manifest.replace("[lints]\nworkspace = true\n", "");
     assert!(manifest.contains(&sdk.display().to_string()));
     std::fs::write(crate_dir.join("Cargo.toml"), manifest)?;
     // The same dependency versions as rollcall itself, so `--offline` finds them all.
@@ -76,14 +78,15 @@ fn template_copied_out_of_the_tree_builds_and_loads() -> Result<(), Box<dyn std:
     assert!(plugin.file().starts_with(&plugin_dir));
     assert_eq!(plugin.sdk_version(), rollcall_sdk::SDK_VERSION);
 
-    let step = plugin.build(&StepContext {
-        table: toml::from_str(r#"note = "{show} {stem}""#)?,
-        recipe_dir: PathBuf::from("."),
-    })?;
-    let take = Take {
-        source_name: "B7_2.WAV".into(),
-        vars: [("show".to_string(), "Dune".to_string())].into(),
-        ..Take::default()
+    let step = plugin.build(&StepContext::new(
+        toml::from_str(r#"note = "{show} {stem}""#)?,
+        PathBuf::from("."),
+    ))?;
+    let take = {
+        let mut built = Take::default();
+        built.source_name = "B7_2.WAV".into();
+        built.vars = [("show".to_string(), "Dune".to_string())].into();
+        built
     };
     assert_eq!(
         step.apply(&take),

@@ -22,36 +22,41 @@ fn host() -> PluginHost {
 }
 
 fn context(table: &str) -> StepContext {
-    StepContext {
-        table: toml::from_str(table).unwrap_or_default(),
-        recipe_dir: PathBuf::from("/recipes/show"),
-    }
+    StepContext::new(
+        toml::from_str(table).unwrap_or_default(),
+        PathBuf::from("/recipes/show"),
+    )
 }
 
 fn take(scene: &str) -> Take {
-    Take {
-        file_name: "A101_1.WAV".into(),
-        source_name: "A101_1.WAV".into(),
-        ixml: Some(BTreeMap::from([
+    {
+        let mut built = Take::default();
+        built.file_name = "A101_1.WAV".into();
+        built.source_name = "A101_1.WAV".into();
+        built.ixml = Some(BTreeMap::from([
             ("SCENE".to_string(), scene.to_string()),
             ("TAKE".to_string(), "3".to_string()),
-        ])),
-        tracks: vec![
-            Track {
-                interleave_index: 1,
-                channel_index: Some(1),
-                name: Some("Mix".into()),
-                function: None,
+        ]));
+        built.tracks = vec![
+            {
+                let mut built = Track::default();
+                built.interleave_index = 1;
+                built.channel_index = Some(1);
+                built.name = Some("Mix".into());
+                built.function = None;
+                built
             },
-            Track {
-                interleave_index: 2,
-                channel_index: Some(2),
-                name: Some("Boom".into()),
-                function: None,
+            {
+                let mut built = Track::default();
+                built.interleave_index = 2;
+                built.channel_index = Some(2);
+                built.name = Some("Boom".into());
+                built.function = None;
+                built
             },
-        ],
-        vars: BTreeMap::from([("show".to_string(), "TWD".to_string())]),
-        ..Take::default()
+        ];
+        built.vars = BTreeMap::from([("show".to_string(), "TWD".to_string())]);
+        built
     }
 }
 

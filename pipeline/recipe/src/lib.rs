@@ -18,6 +18,10 @@
 //!   (default 3), `loudness` (default false), `enabled` (default true).
 //! - `[[step]]`: one table per step, run in order. `plugin` (required) names the plugin: letters,
 //!   digits, `-` and `_` only. The other keys belong to the plugin, which checks them itself.
+//! - `[[check]]`: one table per check plugin (SDK 1.1), loaded like a step: `plugin` (required),
+//!   `severity` (optional, a table of rule id to `error`/`warning`/`info`, applied by the engine to
+//!   every finding of that check); the other keys belong to the plugin. A `ledger` key (a path) names
+//!   the roll ledger the engine appends to after a real run (see [`Recipe::ledger`]).
 //!
 //! # Overrides
 //!
@@ -81,6 +85,8 @@ pub struct Recipe {
     pub qc: QcSettings,
     /// The `[[step]]` tables, in order.
     pub steps: Vec<StepSpec>,
+    /// The `[[check]]` tables, in order.
+    pub checks: Vec<CheckSpec>,
     /// Where each key is in the file, and which override set it; see [`Recipe::line_of`].
     pub lines: KeyLines,
 }
@@ -141,6 +147,9 @@ pub struct OutputRules {
     /// file's folder (after loading it is resolved against it).
     #[serde(default)]
     pub dir: Option<PathBuf>,
+    /// Deliver files that have an `error` finding instead of withholding them. Default false.
+    #[serde(default)]
+    pub deliver_on_error: bool,
 }
 
 /// `[manifest]`: the delivery manifest (ASC MHL) written after each run.
@@ -204,6 +213,21 @@ pub struct StepSpec {
     pub line: usize,
 }
 
+/// One `[[check]]` of a recipe.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckSpec {
+    /// Position among the recipe's checks, from 1.
+    pub index: usize,
+    /// `plugin`: the check plugin's name.
+    pub plugin: String,
+    /// The check's other keys (without `plugin` and `severity`), for the plugin to check and use.
+    pub table: toml::Table,
+    /// `severity`: the recipe's severity per rule id, applied to this check's findings.
+    pub severity: rollcall_findings::SeverityOverrides,
+    /// 1-based line of the check's `[[check]]` header.
+    pub line: usize,
+}
+
 /// The whole file, as the schema reads it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -229,6 +253,10 @@ pub(crate) struct RecipeFile {
     /// `[[step]]`: the steps, in order; each needs `plugin`, the other keys belong to the plugin.
     #[serde(default)]
     pub(crate) step: Vec<toml::Table>,
+    /// `[[check]]`: the check plugins; each needs `plugin`, `severity` is the engine's, the other
+    /// keys belong to the plugin.
+    #[serde(default)]
+    pub(crate) check: Vec<toml::Table>,
 }
 
 /// A `[vars]` value: a string, or an integer or boolean turned into a string.
@@ -375,6 +403,30 @@ impl Recipe {
                     .map(|s| s.line)
             })
             .unwrap_or(0)
+    }
+
+    /// 1-based line of `key` in check `check_index` (from 1), or of its `[[check]]` header.
+    pub fn check_line_of(&self, check_index: usize, key: Option<&str>) -> usize {
+        let number = check_index.to_string();
+        key.and_then(|k| self.lines.line(&["check", &number, k]))
+            .or_else(|| self.lines.line(&["check", &number]))
+            .or_else(|| {
+                self.checks
+                    .iter()
+                    .find(|c| c.index == check_index)
+                    .map(|c| c.line)
+            })
+            .unwrap_or(0)
+    }
+
+    /// The roll ledger: the first `ledger` key of a `[[check]]`, resolved against the recipe's folder.
+    pub fn ledger(&self) -> Option<PathBuf> {
+        self.checks
+            .iter()
+            .find_map(|c| match c.table.get("ledger") {
+                Some(toml::Value::String(path)) if !path.is_empty() => Some(self.dir.join(path)),
+                _ => None,
+            })
     }
 
     /// The override (`--set ...` or `environment variable ROLLCALL_...`) that set `key` of step
@@ -536,7 +588,90 @@ impl<'a> Loader<'a> {
                 }
             }
         }
+        for (i, table) in file.check.iter().enumerate() {
+            let n = (i + 1).to_string();
+            match table.get("plugin") {
+                None => {
+                    return Err(RecipeError::MissingKey {
+                        path: self.path.to_path_buf(),
+                        line: self.line(&["check", &n]),
+                        key: "plugin".into(),
+                        table: format!("[[check]] #{n}"),
+                    })
+                }
+                Some(toml::Value::String(name)) => {
+                    check_plugin_name(name).map_err(|message| RecipeError::InvalidValue {
+                        path: self.path.to_path_buf(),
+                        line: self.line(&["check", &n, "plugin"]),
+                        key: format!("check.{n}.plugin"),
+                        message,
+                    })?;
+                }
+                Some(other) => {
+                    return Err(RecipeError::WrongType {
+                        path: self.path.to_path_buf(),
+                        line: self.line(&["check", &n, "plugin"]),
+                        key: format!("check.{n}.plugin"),
+                        expected: "a string".into(),
+                        found: toml_kind(other).into(),
+                    })
+                }
+            }
+            self.severity_overrides(&n, table.get("severity"))?;
+        }
         Ok(())
+    }
+
+    /// The `severity` table of check `n`: rule id to `error`, `warning` or `info`.
+    fn severity_overrides(
+        &self,
+        n: &str,
+        value: Option<&toml::Value>,
+    ) -> Result<rollcall_findings::SeverityOverrides, RecipeError> {
+        let mut overrides = rollcall_findings::SeverityOverrides::default();
+        let table = match value {
+            None => return Ok(overrides),
+            Some(toml::Value::Table(table)) => table,
+            Some(other) => {
+                return Err(RecipeError::WrongType {
+                    path: self.path.to_path_buf(),
+                    line: self.line(&["check", n, "severity"]),
+                    key: format!("check.{n}.severity"),
+                    expected: "a table of rule = \"error\" | \"warning\" | \"info\"".into(),
+                    found: toml_kind(other).into(),
+                })
+            }
+        };
+        for (rule, word) in table {
+            let line = self
+                .index
+                .line_of(&["check", n, "severity", rule])
+                .unwrap_or_else(|| self.line(&["check", n, "severity"]));
+            let severity = match word {
+                toml::Value::String(word) => rollcall_findings::Severity::parse(word),
+                _ => None,
+            };
+            let shown = match word {
+                toml::Value::String(word) => word.clone(),
+                other => other.to_string(),
+            };
+            match severity {
+                Some(severity) => {
+                    overrides.by_rule.insert(rule.clone(), severity);
+                }
+                None => {
+                    return Err(RecipeError::InvalidValue {
+                        path: self.path.to_path_buf(),
+                        line,
+                        key: format!("check.{n}.severity.{rule}"),
+                        message: format!(
+                            "`{shown}` is not a severity: use \"error\", \"warning\" or \"info\""
+                        ),
+                    })
+                }
+            }
+        }
+        Ok(overrides)
     }
 
     /// The [`Recipe`] from a checked file.
@@ -567,12 +702,35 @@ impl<'a> Loader<'a> {
                 line: self.line(&["step", &n]),
             });
         }
+        let mut checks = Vec::new();
+        for (i, mut table) in file.check.into_iter().enumerate() {
+            let index = i + 1;
+            let n = index.to_string();
+            let severity = self.severity_overrides(&n, table.remove("severity").as_ref())?;
+            let Some(toml::Value::String(plugin)) = table.remove("plugin") else {
+                return Err(RecipeError::MissingKey {
+                    path: self.path.to_path_buf(),
+                    line: self.line(&["check", &n]),
+                    key: "plugin".into(),
+                    table: format!("[[check]] #{n}"),
+                });
+            };
+            checks.push(CheckSpec {
+                index,
+                plugin,
+                table,
+                severity,
+                line: self.line(&["check", &n]),
+            });
+        }
         Ok(Recipe {
             path: self.path.to_path_buf(),
             output: OutputRules {
                 dir: file.output.dir.map(|d| dir.join(d)),
+                deliver_on_error: file.output.deliver_on_error,
             },
             manifest: file.manifest,
+            checks,
             dir,
             qc: file.qc,
             name: file.recipe.name,
@@ -612,6 +770,7 @@ fn table_name(path: &[String]) -> String {
     match path {
         [] => "the top-level table".to_string(),
         [step, n] if step == "step" => format!("[[step]] #{n}"),
+        [check, n] if check == "check" => format!("[[check]] #{n}"),
         _ => format!("[{}]", path.join(".")),
     }
 }

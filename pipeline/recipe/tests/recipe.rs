@@ -561,3 +561,82 @@ fn qc_table_sets_the_thresholds_and_checks_its_keys() {
     assert!(load_with("", &["qc.clip_run=many"], &[]).is_err());
     assert!(load_with("", &["qc.peak=1"], &[]).is_err());
 }
+
+/// The `[[check]]` example of SPEC section 6.
+const CHECK_RECIPE: &str = r#"[vars]
+show = "TWD"
+season = "8"
+
+[output]
+deliver_on_error = true
+
+[[check]]
+plugin = "practice"
+bit_depth = 24
+timecode_rate = "23.976ND"
+roll_scheme = "series"
+ledger = "rolls.csv"
+severity = { "tracks/iso-named" = "error", "take/pre-roll" = "info" }
+"#;
+
+#[test]
+fn checks_keep_their_table_and_give_severity_and_ledger_to_the_engine() {
+    let recipe =
+        Recipe::parse(Path::new("show/r.toml"), CHECK_RECIPE, &[], &[]).map_err(|e| e.to_string());
+    let Ok(recipe) = recipe else {
+        panic!("{recipe:?}");
+    };
+    assert!(recipe.output.deliver_on_error);
+    assert_eq!(recipe.checks.len(), 1);
+    let check = &recipe.checks[0];
+    assert_eq!(
+        (check.index, check.plugin.as_str(), check.line),
+        (1, "practice", 8)
+    );
+    assert!(check.table.get("plugin").is_none() && check.table.get("severity").is_none());
+    assert_eq!(
+        check.table.get("bit_depth"),
+        Some(&toml::Value::Integer(24))
+    );
+    assert_eq!(
+        check
+            .severity
+            .for_rule("tracks/iso-named", rollcall_findings::Severity::Warning),
+        rollcall_findings::Severity::Error
+    );
+    assert_eq!(recipe.ledger(), Some(PathBuf::from("show/rolls.csv")));
+    assert_eq!(recipe.check_line_of(1, Some("ledger")), 13);
+}
+
+#[test]
+fn check_errors_name_file_line_and_key() {
+    let bad_severity = CHECK_RECIPE.replace(
+        "\"take/pre-roll\" = \"info\"",
+        "\"take/pre-roll\" = \"fatal\"",
+    );
+    let error = Recipe::parse(Path::new("r.toml"), &bad_severity, &[], &[])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("r.toml:14"), "{error}");
+    assert!(error.contains("check.1.severity.take/pre-roll"), "{error}");
+    assert!(error.contains("fatal"), "{error}");
+
+    let no_plugin = "[[check]]\nbit_depth = 24\n";
+    let error = Recipe::parse(Path::new("r.toml"), no_plugin, &[], &[])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("r.toml:1"), "{error}");
+    assert!(error.contains("plugin"), "{error}");
+
+    let typo = "[output]\ndeliver_on_eror = true\n";
+    let error = Recipe::parse(Path::new("r.toml"), typo, &[], &[])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("r.toml:2") && error.contains("deliver_on_eror"),
+        "{error}"
+    );
+}

@@ -64,6 +64,8 @@ pub struct Changes {
     pub relaid: bool,
     /// Warnings of the steps, prefixed with the step.
     pub warnings: Vec<String>,
+    /// Findings the steps reported (SDK 1.1 `Edit::Finding`).
+    pub findings: Vec<rollcall_sdk::Finding>,
 }
 
 impl Changes {
@@ -144,15 +146,15 @@ impl Changes {
                     .find(|k| k.key.eq_ignore_ascii_case(&key))
                 {
                     Some(line) => line.value = value.clone(),
-                    None => take.description.push(DescriptionKey {
-                        prefix: take
+                    None => take.description.push(DescriptionKey::new(
+                        &take
                             .description
                             .first()
                             .map(|k| k.prefix.clone())
                             .unwrap_or_default(),
-                        key: key.clone(),
-                        value: value.clone(),
-                    }),
+                        &key,
+                        &value,
+                    )),
                 }
                 self.description.insert(key, value);
             }
@@ -234,6 +236,7 @@ impl Changes {
             }
             Edit::Fail(reason) => return Err(reason),
             Edit::Warn(warning) => self.warnings.push(warning),
+            Edit::Finding(finding) => self.findings.push(finding),
             other => {
                 return Err(format!(
                     "the step asks for an edit this rollcall does not know ({other:?}); a newer rollcall is needed"

@@ -122,11 +122,7 @@ impl SourceTake {
         match &self.bext {
             Some(bext) => rollcall_wav::parse_description(&bext.description)
                 .into_iter()
-                .map(|line| DescriptionKey {
-                    prefix: line.prefix,
-                    key: line.key,
-                    value: line.value,
-                })
+                .map(|line| DescriptionKey::new(&line.prefix, &line.key, &line.value))
                 .collect(),
             None => Vec::new(),
         }
@@ -136,14 +132,7 @@ impl SourceTake {
     /// from the bext `TRKn`/`TRn` lines, else unnamed.
     pub fn tracks(&self) -> Vec<Track> {
         let channels = u32::from(self.header.fmt.channels);
-        let mut tracks: Vec<Track> = (1..=channels)
-            .map(|i| Track {
-                interleave_index: i,
-                channel_index: None,
-                name: None,
-                function: None,
-            })
-            .collect();
+        let mut tracks: Vec<Track> = (1..=channels).map(|i| Track::new(i, None)).collect();
         let description = self.description();
         for key in &description {
             let number = key
@@ -187,34 +176,43 @@ impl SourceTake {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Take {
-            file_name: source_name.clone(),
-            source_name,
-            folder: folder.to_string(),
-            fmt: FmtFacts {
-                channels: fmt.channels,
-                sample_rate: fmt.sample_rate,
-                bits_per_sample: fmt.bits_per_sample,
-                float: fmt.sample_format() == SampleFormat::Float,
-                frames: self.header.frames(),
-            },
-            bext: self.bext.as_ref().map(|b| BextFields {
-                description: b.description.clone(),
-                originator: b.originator.clone(),
-                originator_reference: b.originator_reference.clone(),
-                origination_date: b.origination_date.clone(),
-                origination_time: b.origination_time.clone(),
-                time_reference: b.time_reference,
-                version: b.version,
-                coding_history: b.coding_history.clone(),
-            }),
-            description: self.description(),
-            ixml: self.ixml.as_ref().map(Ixml::leaf_values),
-            tracks: self.tracks(),
-            vars: vars.clone(),
-            tokens: BTreeMap::new(),
-            chunk_ids: self.header.chunks.iter().map(|c| c.id_str()).collect(),
+        let mut take = Take::named(&source_name);
+        take.folder = folder.to_string();
+        take.fmt = FmtFacts::new(
+            fmt.channels,
+            fmt.sample_rate,
+            fmt.bits_per_sample,
+            self.header.frames(),
+        );
+        take.fmt.float = fmt.sample_format() == SampleFormat::Float;
+        take.bext = self.bext.as_ref().map(|b| {
+            let mut fields = BextFields::default();
+            fields.description = b.description.clone();
+            fields.originator = b.originator.clone();
+            fields.originator_reference = b.originator_reference.clone();
+            fields.origination_date = b.origination_date.clone();
+            fields.origination_time = b.origination_time.clone();
+            fields.time_reference = b.time_reference;
+            fields.version = b.version;
+            fields.coding_history = b.coding_history.clone();
+            fields
+        });
+        take.description = self.description();
+        take.ixml = self.ixml.as_ref().map(Ixml::leaf_values);
+        take.tracks = self.tracks();
+        take.vars = vars.clone();
+        take.chunk_ids = self.header.chunks.iter().map(|c| c.id_str()).collect();
+        take.facts.insert(
+            rollcall_sdk::FACT_PATH.to_string(),
+            self.path.display().to_string(),
+        );
+        if let Some(recovery) = &self.header.recovery {
+            take.facts.insert(
+                rollcall_sdk::FACT_RECOVERED.to_string(),
+                recovery.describe(fmt.block_align),
+            );
         }
+        take
     }
 
     /// A metadata field: iXML first (when non-empty), then the bext description key.

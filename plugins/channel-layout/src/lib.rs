@@ -200,10 +200,7 @@ fn all_tracks(take: &Take) -> Vec<Track> {
     let channels = u32::from(take.fmt.channels);
     for index in 1..=channels {
         if !tracks.iter().any(|t| t.interleave_index == index) {
-            tracks.push(Track {
-                interleave_index: index,
-                ..Track::default()
-            });
+            tracks.push(Track::new(index, None));
         }
     }
     tracks.sort_by_key(|t| t.interleave_index);

@@ -2,27 +2,30 @@ use super::*;
 use std::path::PathBuf;
 
 fn step(config: &str) -> Result<ChannelLayoutStep, StepError> {
-    ChannelLayoutStep::new(&StepContext {
-        table: config.parse().unwrap(),
-        recipe_dir: PathBuf::from("."),
-    })
+    ChannelLayoutStep::new(&StepContext::new(
+        config.parse().unwrap(),
+        PathBuf::from("."),
+    ))
 }
 
 fn track(i: u32, name: Option<&str>, function: Option<&str>) -> Track {
-    Track {
-        interleave_index: i,
-        channel_index: Some(i + 10),
-        name: name.map(str::to_string),
-        function: function.map(str::to_string),
+    {
+        let mut built = Track::default();
+        built.interleave_index = i;
+        built.channel_index = Some(i + 10);
+        built.name = name.map(str::to_string);
+        built.function = function.map(str::to_string);
+        built
     }
 }
 
 fn take(tracks: Vec<Track>) -> Take {
-    let mut t = Take {
-        source_name: "A.WAV".into(),
-        file_name: "A.WAV".into(),
-        chunk_ids: vec!["bext".into(), "iXML".into(), "fmt ".into(), "data".into()],
-        ..Take::default()
+    let mut t = {
+        let mut built = Take::default();
+        built.source_name = "A.WAV".into();
+        built.file_name = "A.WAV".into();
+        built.chunk_ids = vec!["bext".into(), "iXML".into(), "fmt ".into(), "data".into()];
+        built
     };
     t.fmt.channels = u16::try_from(tracks.len()).unwrap();
     t.tracks = tracks;

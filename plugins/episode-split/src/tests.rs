@@ -2,10 +2,10 @@ use super::*;
 use std::path::Path;
 
 fn build(dir: &Path, config: &str) -> Result<EpisodeSplitStep, StepError> {
-    EpisodeSplitStep::new(&StepContext {
-        table: config.parse().unwrap(),
-        recipe_dir: dir.to_path_buf(),
-    })
+    EpisodeSplitStep::new(&StepContext::new(
+        config.parse().unwrap(),
+        dir.to_path_buf(),
+    ))
 }
 
 fn with_csv(csv: &str, config: &str) -> Result<EpisodeSplitStep, StepError> {
@@ -22,11 +22,12 @@ fn take(scene: Option<&str>, tape: Option<&str>) -> Take {
     if let Some(t) = tape {
         ixml.insert("TAPE".to_string(), t.to_string());
     }
-    Take {
-        source_name: "A.WAV".into(),
-        file_name: "A.WAV".into(),
-        ixml: Some(ixml),
-        ..Take::default()
+    {
+        let mut built = Take::default();
+        built.source_name = "A.WAV".into();
+        built.file_name = "A.WAV".into();
+        built.ixml = Some(ixml);
+        built
     }
 }
 

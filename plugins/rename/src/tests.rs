@@ -3,10 +3,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn step(toml_text: &str) -> Result<RenameStep, StepError> {
-    RenameStep::new(&StepContext {
-        table: toml_text.parse().unwrap(),
-        recipe_dir: PathBuf::from("."),
-    })
+    RenameStep::new(&StepContext::new(
+        toml_text.parse().unwrap(),
+        PathBuf::from("."),
+    ))
 }
 
 fn take(source: &str, ixml: &[(&str, &str)], channels: u16) -> Take {
@@ -14,11 +14,12 @@ fn take(source: &str, ixml: &[(&str, &str)], channels: u16) -> Take {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let mut t = Take {
-        source_name: source.to_string(),
-        file_name: source.to_string(),
-        ixml: Some(map),
-        ..Take::default()
+    let mut t = {
+        let mut built = Take::default();
+        built.source_name = source.to_string();
+        built.file_name = source.to_string();
+        built.ixml = Some(map);
+        built
     };
     t.fmt.channels = channels;
     t
@@ -54,10 +55,12 @@ fn bext_values_when_no_ixml() {
     let mut t = take("A.WAV", &[], 1);
     t.ixml = None;
     for (key, value) in [("SCENE", "5B"), ("TAKE", "2")] {
-        t.description.push(rollcall_sdk::DescriptionKey {
-            prefix: "s".into(),
-            key: key.into(),
-            value: value.into(),
+        t.description.push({
+            let mut built = rollcall_sdk::DescriptionKey::default();
+            built.prefix = "s".into();
+            built.key = key.into();
+            built.value = value.into();
+            built
         });
     }
     assert_eq!(renamed(&s, &t), vec![Edit::SetFileName("5B-2.WAV".into())]);

@@ -4,6 +4,19 @@
 //! with a read-only [`Take`], returning a list of [`Edit`]s. The engine applies the edits and keeps
 //! every mirror coherent (iXML and bext, `TRACK_LIST` and `fmt ` and the audio), so a plugin never
 //! touches bytes.
+//!
+//! A check plugin (SDK 1.1) implements [`Check`]: it sees each take as it will be delivered beside
+//! the source's description ([`CheckedTake`]) and returns [`Finding`]s, and sees the whole batch
+//! once at the end.
+//!
+//! # Layout and stability
+//!
+//! - [`ffi`] is the frozen ABI (abi_stable layouts, fixed for all of SDK 1.x; it grows through data
+//!   and new symbols only). It depends on `abi_stable` and nothing of the helpers.
+//! - The plain types here ([`Take`], [`Edit`], ...) are `#[non_exhaustive]`: build them with their
+//!   constructors or `Default` and set fields, so new fields do not break plugin source.
+//! - [`table`] (CSV tables) and [`template`] (name templates) are helpers a plugin may use; their
+//!   dependencies (`csv`) are not part of the ABI.
 
 pub mod table;
 pub mod template;
@@ -13,11 +26,14 @@ use std::path::PathBuf;
 
 pub mod ffi;
 
+pub use rollcall_findings::{Finding, Severity};
+
 /// The version of this SDK, compared by the host at load time.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Audio format facts of a take, from its `fmt ` and `data` chunks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FmtFacts {
     /// Number of interleaved channels.
     pub channels: u16,
@@ -33,6 +49,7 @@ pub struct FmtFacts {
 
 /// The fields of a `bext` chunk, as text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BextFields {
     /// The 256-byte description (usually `KEY=value` lines).
     pub description: String,
@@ -54,6 +71,7 @@ pub struct BextFields {
 
 /// One `KEY=value` line of the bext description.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DescriptionKey {
     /// The vendor prefix before the key: `s` (Sound Devices), `g` (Metacorder), or empty.
     pub prefix: String,
@@ -65,6 +83,7 @@ pub struct DescriptionKey {
 
 /// One track of the take, in interleave order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Track {
     /// 1-based position in this file (iXML `INTERLEAVE_INDEX`).
     pub interleave_index: u32,
@@ -78,6 +97,7 @@ pub struct Track {
 
 /// A read-only description of one take, as a step sees it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Take {
     /// File name with extension, as it will be delivered so far (`A101_1.WAV`).
     pub file_name: String,
@@ -102,9 +122,67 @@ pub struct Take {
     pub tokens: BTreeMap<String, String>,
     /// Chunk ids in file order (`fmt `, `bext`, `iXML`, `data`, `chna`, ...).
     pub chunk_ids: Vec<String>,
+    /// Facts the engine knows about the take (SDK 1.1): see the `FACT_*` constants.
+    pub facts: BTreeMap<String, String>,
+}
+
+/// Fact: the source file's path, as the engine reports it.
+pub const FACT_PATH: &str = "path";
+/// Fact: present when the take was not finalized by its recorder and is recovered; the value says
+/// what is repaired.
+pub const FACT_RECOVERED: &str = "recovered";
+
+impl FmtFacts {
+    /// Format facts of a PCM take.
+    pub fn new(channels: u16, sample_rate: u32, bits_per_sample: u16, frames: u64) -> FmtFacts {
+        FmtFacts {
+            channels,
+            sample_rate,
+            bits_per_sample,
+            float: false,
+            frames,
+        }
+    }
+}
+
+impl DescriptionKey {
+    /// A `KEY=value` line with its vendor prefix.
+    pub fn new(prefix: &str, key: &str, value: &str) -> DescriptionKey {
+        DescriptionKey {
+            prefix: prefix.to_string(),
+            key: key.to_string(),
+            value: value.to_string(),
+        }
+    }
+}
+
+impl Track {
+    /// A track at a 1-based interleave index, with a name when given.
+    pub fn new(interleave_index: u32, name: Option<&str>) -> Track {
+        Track {
+            interleave_index,
+            channel_index: None,
+            name: name.map(str::to_string),
+            function: None,
+        }
+    }
 }
 
 impl Take {
+    /// An empty take delivered and read under `file_name`.
+    pub fn named(file_name: &str) -> Take {
+        Take {
+            file_name: file_name.to_string(),
+            source_name: file_name.to_string(),
+            ..Take::default()
+        }
+    }
+
+    /// A fact the engine set (see the `FACT_*` constants).
+    pub fn fact(&self, name: &str) -> Option<&str> {
+        self.facts.get(name).map(String::as_str)
+    }
+
     /// The value of an iXML element by path, if present (empty string when present but empty).
     pub fn ixml(&self, path: &str) -> Option<&str> {
         self.ixml.as_ref()?.get(path).map(String::as_str)
@@ -212,10 +290,13 @@ pub enum Edit {
     Fail(String),
     /// Report a warning for this file; it is still delivered.
     Warn(String),
+    /// Report a finding about this file (SDK 1.1; to a 1.0 host it goes as a warning).
+    Finding(Finding),
 }
 
-/// What a step is built from: its recipe table and where the recipe lives.
+/// What a step or check is built from: its recipe table and where the recipe lives.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct StepContext {
     /// The step's `[[step]]` table without the `plugin` key, as TOML.
     pub table: toml::Table,
@@ -224,6 +305,14 @@ pub struct StepContext {
 }
 
 impl StepContext {
+    /// A context for a table of a recipe in `recipe_dir`.
+    pub fn new(table: toml::Table, recipe_dir: impl Into<PathBuf>) -> StepContext {
+        StepContext {
+            table,
+            recipe_dir: recipe_dir.into(),
+        }
+    }
+
     /// Deserialize the step's table into the plugin's own config type (use `deny_unknown_fields`).
     pub fn config<T: serde::de::DeserializeOwned>(&self) -> Result<T, StepError> {
         T::deserialize(toml::Value::Table(self.table.clone()))
@@ -238,6 +327,7 @@ impl StepContext {
 
 /// An error of a step: a message, and the recipe key it concerns when there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StepError {
     /// What went wrong, one line.
     pub message: String,
@@ -283,6 +373,52 @@ pub trait Step: Send + Sync + Sized + 'static {
     fn apply(&self, take: &Take) -> Result<Vec<Edit>, StepError>;
 }
 
+/// A take as a check sees it: as it will be delivered (after the steps), beside the source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckedTake {
+    /// The take as it will be delivered: name, folder, track order and names after the steps.
+    pub take: Take,
+    /// The source as read from the file, before any step.
+    pub source: Take,
+}
+
+impl CheckedTake {
+    /// A delivered take beside its source.
+    pub fn new(take: Take, source: Take) -> CheckedTake {
+        CheckedTake { take, source }
+    }
+
+    /// The source file's path (the engine's `path` fact, else the source file name).
+    pub fn path(&self) -> &str {
+        self.source
+            .fact(FACT_PATH)
+            .or_else(|| self.take.fact(FACT_PATH))
+            .unwrap_or(&self.source.source_name)
+    }
+}
+
+/// A check, implemented by a plugin (SDK 1.1): findings per take, then about the whole batch.
+pub trait Check: Send + Sync + Sized + 'static {
+    /// Build the check once from its `[[check]]` table (also what `rollcall check` runs).
+    fn new(context: &StepContext) -> Result<Self, StepError>;
+
+    /// Findings about one take. Called from several threads at once.
+    fn check_take(&self, take: &CheckedTake) -> Result<Vec<Finding>, StepError>;
+
+    /// Findings about rolls and the batch, with every take of the batch, once, after `check_take`.
+    fn check_batch(&self, batch: &[CheckedTake]) -> Result<Vec<Finding>, StepError> {
+        let _ = batch;
+        Ok(Vec::new())
+    }
+}
+
+/// Whether the host running this plugin announced `feature` in its hello (`findings`, `check`,
+/// `validate`); false on a 1.0 host, and outside a call from a host.
+pub fn host_supports(feature: &str) -> bool {
+    ffi::current_host_supports(feature)
+}
+
 /// Log an information message through the host (stderr when the step runs in-process).
 pub fn log_info(message: &str) {
     ffi::log(ffi::LOG_INFO, message);
@@ -296,14 +432,21 @@ pub fn log_warn(message: &str) {
 /// Export a [`Step`] implementation as a rollcall plugin: `export_step!(MyStep, "my-step");`.
 ///
 /// Invoke it once, at the root of the plugin crate (a `cdylib`); the name must be a string literal
-/// (`-` and `_` are read alike by the host). The plugin's version is its crate
-/// version. Every entry point the host calls (building the step, `apply`, dropping it) catches panics
-/// inside the library and returns them as errors: a panic fails one file, never the batch.
+/// (`-` and `_` are read alike by the host). The plugin's version is its crate version. A plugin that
+/// needs host features names them: `export_step!(MyStep, "my-step", needs = ["findings"]);` and a
+/// host without them refuses it at `rollcall check`. Every entry point the host calls (building the
+/// step, `apply`, dropping it) catches panics inside the library and returns them as errors: a panic
+/// fails one file, never the batch. A library exports one step or one check.
 #[macro_export]
 macro_rules! export_step {
     ($step:ty, $name:expr) => {
-        /// The root module of this rollcall plugin library (read by the host at load time). Its symbol
-        /// name carries the plugin name, so several plugin crates can link into one program as rlibs.
+        $crate::export_step!($step, $name, needs = []);
+    };
+    ($step:ty, $name:expr, needs = [$($need:expr),* $(,)?]) => {
+        $crate::__export_plugin_state!($name, [$($need),*], "step");
+
+        /// The step root module of this rollcall plugin library (read by the host at load time). Its
+        /// symbol name carries the plugin name, so several plugin crates can link into one program.
         #[doc(hidden)]
         #[export_name = concat!("rollcall_step_", $name)]
         pub static __ROLLCALL_STEP_ROOT_MODULE: $crate::ffi::abi_stable::library::LibHeader = {
@@ -323,8 +466,119 @@ macro_rules! export_step {
         };
 
         #[doc(hidden)]
+        extern "C" fn __rollcall_new_step(
+            config_toml: $crate::ffi::abi_stable::std_types::RStr<'_>,
+            recipe_dir: $crate::ffi::abi_stable::std_types::RStr<'_>,
+            log: $crate::ffi::HostLogger,
+        ) -> $crate::ffi::abi_stable::std_types::RResult<
+            $crate::ffi::FfiStepBox,
+            $crate::ffi::FfiStepError,
+        > {
+            $crate::ffi::new_step_entry::<$step>(&__ROLLCALL_PLUGIN, config_toml, recipe_dir, log)
+        }
+
+        #[doc(hidden)]
         fn __rollcall_root_module() -> $crate::ffi::StepModule_Ref {
-            $crate::ffi::step_module::<$step>($name, env!("CARGO_PKG_VERSION"))
+            // One module per plugin: this static is declared by the macro in the plugin's crate.
+            static MODULE: ::std::sync::OnceLock<$crate::ffi::StepModule_Ref> =
+                ::std::sync::OnceLock::new();
+            *MODULE.get_or_init(|| $crate::ffi::step_module(&__ROLLCALL_PLUGIN, __rollcall_new_step))
+        }
+    };
+}
+
+/// Export a [`Check`] implementation as a rollcall check plugin: `export_check!(MyCheck, "my-check");`
+/// (SDK 1.1; `needs = [...]` as for [`export_step!`]). Panics are caught as for steps.
+#[macro_export]
+macro_rules! export_check {
+    ($check:ty, $name:expr) => {
+        $crate::export_check!($check, $name, needs = []);
+    };
+    ($check:ty, $name:expr, needs = [$($need:expr),* $(,)?]) => {
+        $crate::__export_plugin_state!($name, ["check", "findings" $(, $need)*], "check");
+
+        /// The check root module of this rollcall plugin library (read by the host at load time).
+        #[doc(hidden)]
+        #[export_name = concat!("rollcall_check_", $name)]
+        pub static __ROLLCALL_CHECK_ROOT_MODULE: $crate::ffi::abi_stable::library::LibHeader = {
+            extern "C" fn __rollcall_erased_root_module(
+            ) -> $crate::ffi::abi_stable::library::RootModuleResult {
+                $crate::ffi::abi_stable::library::__call_root_module_loader(__rollcall_root_module)
+            }
+            // SAFETY: the constructor returns a `CheckModule_Ref`, the type named here.
+            unsafe {
+                $crate::ffi::abi_stable::library::LibHeader::from_constructor::<
+                    $crate::ffi::check::CheckModule_Ref,
+                >(
+                    __rollcall_erased_root_module,
+                    $crate::ffi::abi_stable::library::CheckTypeLayout::Yes,
+                )
+            }
+        };
+
+        #[doc(hidden)]
+        extern "C" fn __rollcall_new_check(
+            config_toml: $crate::ffi::abi_stable::std_types::RStr<'_>,
+            recipe_dir: $crate::ffi::abi_stable::std_types::RStr<'_>,
+            log: $crate::ffi::HostLogger,
+        ) -> $crate::ffi::abi_stable::std_types::RResult<
+            $crate::ffi::check::FfiCheckBox,
+            $crate::ffi::FfiStepError,
+        > {
+            $crate::ffi::new_check_entry::<$check>(&__ROLLCALL_PLUGIN, config_toml, recipe_dir, log)
+        }
+
+        #[doc(hidden)]
+        fn __rollcall_root_module() -> $crate::ffi::check::CheckModule_Ref {
+            static MODULE: ::std::sync::OnceLock<$crate::ffi::check::CheckModule_Ref> =
+                ::std::sync::OnceLock::new();
+            *MODULE
+                .get_or_init(|| $crate::ffi::check_module(&__ROLLCALL_PLUGIN, __rollcall_new_check))
+        }
+    };
+}
+
+/// The per-plugin state and the hello root module; used by [`export_step!`] and [`export_check!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_plugin_state {
+    ($name:expr, [$($need:expr),*], $provides:expr) => {
+        /// This plugin's own state (name, host logger, what the host said in its hello).
+        #[doc(hidden)]
+        pub static __ROLLCALL_PLUGIN: $crate::ffi::PluginState =
+            $crate::ffi::PluginState::new($name, env!("CARGO_PKG_VERSION"), &[$($need),*]);
+
+        /// The hello root module of this plugin library (SDK 1.1).
+        #[doc(hidden)]
+        #[export_name = concat!("rollcall_hello_", $name)]
+        pub static __ROLLCALL_HELLO_ROOT_MODULE: $crate::ffi::abi_stable::library::LibHeader = {
+            extern "C" fn __rollcall_erased_hello(
+            ) -> $crate::ffi::abi_stable::library::RootModuleResult {
+                $crate::ffi::abi_stable::library::__call_root_module_loader(__rollcall_hello_module)
+            }
+            // SAFETY: the constructor returns a `HelloModule_Ref`, the type named here.
+            unsafe {
+                $crate::ffi::abi_stable::library::LibHeader::from_constructor::<
+                    $crate::ffi::hello::HelloModule_Ref,
+                >(
+                    __rollcall_erased_hello,
+                    $crate::ffi::abi_stable::library::CheckTypeLayout::Yes,
+                )
+            }
+        };
+
+        #[doc(hidden)]
+        extern "C" fn __rollcall_hello(
+            host: &$crate::ffi::hello::FfiHello,
+        ) -> $crate::ffi::hello::FfiHello {
+            __ROLLCALL_PLUGIN.answer(host, &[$provides])
+        }
+
+        #[doc(hidden)]
+        fn __rollcall_hello_module() -> $crate::ffi::hello::HelloModule_Ref {
+            static MODULE: ::std::sync::OnceLock<$crate::ffi::hello::HelloModule_Ref> =
+                ::std::sync::OnceLock::new();
+            *MODULE.get_or_init(|| $crate::ffi::hello::hello_module(__rollcall_hello))
         }
     };
 }

@@ -5,23 +5,24 @@ fn step_with(report: &str, extra: &str) -> (tempfile::TempDir, Result<SoundRepor
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("SoundReport.csv"), report).expect("report written");
     let table = format!("csv = \"SoundReport.csv\"\n{extra}");
-    let step = SoundReportStep::new(&StepContext {
-        table: table.parse().expect("toml"),
-        recipe_dir: dir.path().to_path_buf(),
-    });
+    let step = SoundReportStep::new(&StepContext::new(
+        table.parse().expect("toml"),
+        dir.path().to_path_buf(),
+    ));
     (dir, step)
 }
 
 fn take(source: &str, ixml: &[(&str, &str)]) -> Take {
-    Take {
-        source_name: source.to_string(),
-        file_name: source.to_string(),
-        ixml: Some(
+    {
+        let mut built = Take::default();
+        built.source_name = source.to_string();
+        built.file_name = source.to_string();
+        built.ixml = Some(
             ixml.iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<BTreeMap<_, _>>(),
-        ),
-        ..Take::default()
+        );
+        built
     }
 }
 
@@ -119,10 +120,10 @@ fn errors_name_the_key_row_and_column() {
     let (_dir, step) = step_with(PLAIN, "fix_slat = true");
     assert_eq!(step.expect_err("typo").key.as_deref(), Some("fix_slat"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let missing = SoundReportStep::new(&StepContext {
-        table: "csv = \"nope.csv\"".parse().expect("toml"),
-        recipe_dir: dir.path().to_path_buf(),
-    })
+    let missing = SoundReportStep::new(&StepContext::new(
+        "csv = \"nope.csv\"".parse().expect("toml"),
+        dir.path().to_path_buf(),
+    ))
     .expect_err("missing file");
     assert!(missing.message.contains("nope.csv"), "{missing}");
 }

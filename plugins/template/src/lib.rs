@@ -81,22 +81,23 @@ mod tests {
     use std::path::PathBuf;
 
     fn context(table: &str) -> StepContext {
-        StepContext {
-            table: toml::from_str(table).unwrap_or_default(),
-            recipe_dir: PathBuf::from("."),
-        }
+        StepContext::new(
+            toml::from_str(table).unwrap_or_default(),
+            PathBuf::from("."),
+        )
     }
 
     fn take(scene: &str, take: &str) -> Take {
         let mut ixml = BTreeMap::new();
         ixml.insert("SCENE".to_string(), scene.to_string());
         ixml.insert("TAKE".to_string(), take.to_string());
-        Take {
-            source_name: "A101_1.WAV".into(),
-            file_name: "A101_1.WAV".into(),
-            ixml: Some(ixml),
-            vars: [("show".to_string(), "TWD".to_string())].into(),
-            ..Take::default()
+        {
+            let mut built = Take::default();
+            built.source_name = "A101_1.WAV".into();
+            built.file_name = "A101_1.WAV".into();
+            built.ixml = Some(ixml);
+            built.vars = [("show".to_string(), "TWD".to_string())].into();
+            built
         }
     }
 

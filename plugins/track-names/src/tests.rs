@@ -3,10 +3,10 @@ use std::path::Path;
 
 fn step_in(dir: &Path, csv: &str, extra: &str) -> Result<TrackNamesStep, StepError> {
     std::fs::write(dir.join("cast.csv"), csv).unwrap();
-    TrackNamesStep::new(&StepContext {
-        table: format!("csv = \"cast.csv\"\n{extra}").parse().unwrap(),
-        recipe_dir: dir.to_path_buf(),
-    })
+    TrackNamesStep::new(&StepContext::new(
+        format!("csv = \"cast.csv\"\n{extra}").parse().unwrap(),
+        dir.to_path_buf(),
+    ))
 }
 
 fn step(csv: &str) -> TrackNamesStep {
@@ -15,11 +15,13 @@ fn step(csv: &str) -> TrackNamesStep {
 }
 
 fn track(interleave: u32, channel: Option<u32>, name: Option<&str>) -> Track {
-    Track {
-        interleave_index: interleave,
-        channel_index: channel,
-        name: name.map(str::to_string),
-        function: None,
+    {
+        let mut built = Track::default();
+        built.interleave_index = interleave;
+        built.channel_index = channel;
+        built.name = name.map(str::to_string);
+        built.function = None;
+        built
     }
 }
 
@@ -27,12 +29,13 @@ fn take(scene: &str, tape: &str, tracks: Vec<Track>) -> Take {
     let mut ixml = BTreeMap::new();
     ixml.insert("SCENE".to_string(), scene.to_string());
     ixml.insert("TAPE".to_string(), tape.to_string());
-    Take {
-        source_name: "A.WAV".into(),
-        file_name: "A.WAV".into(),
-        ixml: Some(ixml),
-        tracks,
-        ..Take::default()
+    {
+        let mut built = Take::default();
+        built.source_name = "A.WAV".into();
+        built.file_name = "A.WAV".into();
+        built.ixml = Some(ixml);
+        built.tracks = tracks;
+        built
     }
 }
 
@@ -166,10 +169,10 @@ fn csv_errors_name_file_row_and_column() {
 #[test]
 fn missing_csv_names_the_path() {
     let dir = tempfile::tempdir().unwrap();
-    let e = TrackNamesStep::new(&StepContext {
-        table: "csv = \"nope/cast.csv\"".parse().unwrap(),
-        recipe_dir: dir.path().to_path_buf(),
-    })
+    let e = TrackNamesStep::new(&StepContext::new(
+        "csv = \"nope/cast.csv\"".parse().unwrap(),
+        dir.path().to_path_buf(),
+    ))
     .unwrap_err();
     assert_eq!(e.key.as_deref(), Some("csv"));
     assert!(e.message.contains("nope/cast.csv"), "{}", e.message);
@@ -182,10 +185,10 @@ fn config_errors_name_the_key() {
     assert_eq!(e.key.as_deref(), Some("fromat"));
     let e = step_in(dir.path(), "track,character\n", "format = \"{character\"").unwrap_err();
     assert_eq!(e.key.as_deref(), Some("format"));
-    let e = TrackNamesStep::new(&StepContext {
-        table: "".parse().unwrap(),
-        recipe_dir: dir.path().to_path_buf(),
-    })
+    let e = TrackNamesStep::new(&StepContext::new(
+        "".parse().unwrap(),
+        dir.path().to_path_buf(),
+    ))
     .unwrap_err();
     assert_eq!(e.key.as_deref(), Some("csv"));
 }

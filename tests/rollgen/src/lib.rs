@@ -65,6 +65,11 @@ pub struct TakeSpec {
     pub file_uid: String,
     /// Seed of the audio and of every derived value; see [`sample`].
     pub seed: u64,
+    /// iXML `PRE_RECORD_SAMPLECOUNT`: Sound Devices and Zoom write it only when set; Metacorder
+    /// always writes it (a quarter of the take when not set).
+    pub pre_roll: Option<u64>,
+    /// Marked wild (iXML `WILD_TRACK` TRUE); Sound Devices writes FALSE otherwise.
+    pub wild: bool,
 }
 
 /// One recorder track of a take.
@@ -108,6 +113,8 @@ impl TakeSpec {
             start_samples: 10 * 3600 * 48_000,
             file_uid: format!("ROLLGEN{scene}T{take}"),
             seed: 1,
+            pre_roll: None,
+            wild: false,
         }
     }
 
@@ -644,7 +651,10 @@ fn sound_devices_ixml(spec: &TakeSpec, file_name: &str) -> Vec<u8> {
     x.el("FILE_UID", &spec.file_uid);
     x.el("NOTE", &spec.note);
     x.el("CIRCLED", circled(spec));
-    x.el("WILD_TRACK", "FALSE");
+    x.el("WILD_TRACK", if spec.wild { "TRUE" } else { "FALSE" });
+    if let Some(pre_roll) = spec.pre_roll {
+        x.el("PRE_RECORD_SAMPLECOUNT", &pre_roll.to_string());
+    }
     x.open("SPEED");
     x.el("NOTE", "");
     x.el("MASTER_SPEED", &rate);
@@ -701,6 +711,12 @@ fn zoom_ixml(spec: &TakeSpec, file_name: &str) -> Vec<u8> {
     x.el("FILE_UID", &spec.file_uid);
     x.el("UBITS", "00000000");
     x.el("NOTE", &spec.note);
+    if spec.wild {
+        x.el("WILD_TRACK", "TRUE");
+    }
+    if let Some(pre_roll) = spec.pre_roll {
+        x.el("PRE_RECORD_SAMPLECOUNT", &pre_roll.to_string());
+    }
     x.open("SPEED");
     x.el("NOTE", "");
     x.el("MASTER_SPEED", &rate);
@@ -729,13 +745,16 @@ fn zoom_ixml(spec: &TakeSpec, file_name: &str) -> Vec<u8> {
 fn metacorder_ixml(spec: &TakeSpec, file_name: &str) -> Vec<u8> {
     let rate = timecode_rate(spec);
     let (y, m, d) = shoot_date(spec);
-    let pre_roll = (spec.frames / 4).to_string();
+    let pre_roll = spec.pre_roll.unwrap_or(spec.frames / 4).to_string();
     let mut x = IxmlText::new("1.41");
     x.el("PROJECT", &spec.project);
     x.el("SCENE", &spec.scene);
     x.el("TAKE", &spec.take);
     x.el("TAPE", &spec.tape);
     x.el("PRE_RECORD_SAMPLECOUNT", &pre_roll);
+    if spec.wild {
+        x.el("WILD_TRACK", "TRUE");
+    }
     x.el("CIRCLED", circled(spec));
     x.el("FILE_UID", &spec.file_uid);
     x.open("SPEED");
@@ -884,6 +903,8 @@ fn example_takes() -> Vec<ExampleTake> {
                 start_samples: tod(h, m, s),
                 file_uid: format!("USSDVHX0419230117{:02}{:012}1", i + 1, tod(h, m, s)),
                 seed: 101_000 + i as u64,
+                pre_roll: None,
+                wild: false,
             },
         });
     }
@@ -927,6 +948,8 @@ fn example_takes() -> Vec<ExampleTake> {
                     )
                 },
                 seed: 102_000 + i as u64,
+                pre_roll: None,
+                wild: false,
             },
         });
     }
@@ -954,6 +977,8 @@ fn example_takes() -> Vec<ExampleTake> {
             start_samples: tod(16, 5, 33),
             file_uid: "1716297935".into(),
             seed: 200_001,
+            pre_roll: None,
+            wild: false,
         },
     });
     takes

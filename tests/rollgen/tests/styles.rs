@@ -74,6 +74,8 @@ fn spec(style: RecorderStyle, channels: u32, bits: u16, frames: u64) -> TakeSpec
         start_samples: 2_190_940_753,
         file_uid: "USSDVGR1112089007124001008206301".into(),
         seed: u64::from(bits) * 1000 + u64::from(channels),
+        pre_roll: None,
+        wild: false,
     }
 }
 

@@ -96,18 +96,19 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn step(table: &str) -> Result<MisbehavingStep, StepError> {
-        MisbehavingStep::new(&StepContext {
-            table: toml::from_str(table).unwrap_or_default(),
-            recipe_dir: ".".into(),
-        })
+        MisbehavingStep::new(&StepContext::new(
+            toml::from_str(table).unwrap_or_default(),
+            ".",
+        ))
     }
 
     fn take(scene: &str) -> Take {
-        Take {
-            source_name: "T.WAV".into(),
-            ixml: Some(BTreeMap::from([("SCENE".to_string(), scene.to_string())])),
-            tracks: vec![rollcall_sdk::Track::default(); 2],
-            ..Take::default()
+        {
+            let mut built = Take::default();
+            built.source_name = "T.WAV".into();
+            built.ixml = Some(BTreeMap::from([("SCENE".to_string(), scene.to_string())]));
+            built.tracks = vec![rollcall_sdk::Track::default(); 2];
+            built
         }
     }
 
