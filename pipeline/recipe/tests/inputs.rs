@@ -185,10 +185,10 @@ fn custom_rules_match_relative_paths() {
         exclude: vec!["sub/deeper/*".into()],
     };
     let report = find_inputs(std::slice::from_ref(&root), &rules).expect("walks");
-    // `*` crosses `/`, so `*.wav` also takes `sub/._C.wav`; case-sensitive, so not `B.WAV`.
+    // `*` crosses `/`, so `*.wav` also takes `sub/._C.wav`; letter case is ignored, so `B.WAV` too.
     assert_eq!(
         relatives(&report),
-        ["._A.wav", "A.wav", "sub/._C.wav", "sub/C.wav"]
+        ["._A.wav", "A.wav", "B.WAV", "sub/._C.wav", "sub/C.wav"]
     );
 
     let bad = InputRules {

@@ -427,6 +427,14 @@ pub fn read_header<R: Read + Seek>(r: &mut R) -> Result<Header, WavError> {
     let fmt = Fmt::parse(&fmt_payload)?;
     fmt.check_supported()?;
     let recovery = recover_data(&mut chunks, data_index, claimed_data, &fmt, file_len);
+    if let Some(empty) = recovery.as_ref().filter(|r| r.recovered_size == 0) {
+        // Not one whole frame on disk: nothing to recover.
+        return Err(WavError::Truncated {
+            id: "data".to_string(),
+            claims: empty.declared_size,
+            file_len,
+        });
+    }
     Ok(Header {
         container,
         riff_size,
