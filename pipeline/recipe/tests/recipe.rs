@@ -80,7 +80,10 @@ fn spec_example_loads_with_its_values() {
     assert_eq!(recipe.vars.get("show").map(String::as_str), Some("TWD"));
     assert_eq!(recipe.vars.get("season").map(String::as_str), Some("8"));
     assert_eq!(recipe.vars.len(), 2);
-    assert_eq!(recipe.input.include, vec!["**/*.wav", "**/*.bwav", "**/*.bwf"]);
+    assert_eq!(
+        recipe.input.include,
+        vec!["**/*.wav", "**/*.bwav", "**/*.bwf"]
+    );
     assert_eq!(recipe.input.exclude, vec!["**/._*"]);
     assert_eq!(recipe.dir, dir.path().join("recipes"));
     assert_eq!(
@@ -121,7 +124,10 @@ fn spec_example_loads_with_its_values() {
 #[test]
 fn defaults_when_tables_are_absent() {
     let recipe = load("").expect("an empty recipe loads");
-    assert_eq!(recipe.input.include, vec!["**/*.wav", "**/*.bwav", "**/*.bwf"]);
+    assert_eq!(
+        recipe.input.include,
+        vec!["**/*.wav", "**/*.bwav", "**/*.bwf"]
+    );
     assert_eq!(recipe.input.exclude, vec!["**/._*"]);
     assert_eq!(recipe.output.dir, None);
     assert!(recipe.steps.is_empty());
