@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 use rollcall_recipe::{InputFile, WalkReport};
-use rollcall_take::{check_folder, render, Changes, FieldChange, RenderedTake, SourceTake};
+use rollcall_take::{check_folder, render, Changes, FieldChange, SourceTake};
 use rollcall_wav::{NoTap, WriteOptions};
 
 use rollcall_findings::{Finding, Severity};
@@ -67,29 +67,6 @@ pub struct PlannedFile {
     pub described: Option<Box<(Take, Take)>>,
     /// What the roll ledger records of this file (set with the checks).
     pub ledger_entry: Option<crate::ledger::LedgerEntry>,
-}
-
-impl PlannedFile {
-    /// Read the source again and render its changes: the same layout as when planned, or an error
-    /// when the source changed or disappeared since.
-    pub fn render(&self, derivation: &str) -> Result<(SourceTake, RenderedTake), String> {
-        let unchanged = |len: u64, modified: Option<SystemTime>| {
-            if len == self.source_len && modified == self.source_modified {
-                Ok(())
-            } else {
-                Err("the source changed after it was planned; run again".to_string())
-            }
-        };
-        let meta = std::fs::metadata(&self.source)
-            .map_err(|e| format!("the source is gone since it was planned: {e}"))?;
-        unchanged(meta.len(), meta.modified().ok())?;
-        let source = SourceTake::read(&self.source).map_err(|e| {
-            format!("the source changed after it was planned and cannot be read now: {e}")
-        })?;
-        unchanged(source.file_len, source.modified)?;
-        let rendered = render(&source, &self.changes, derivation).map_err(|e| e.to_string())?;
-        Ok((source, rendered))
-    }
 }
 
 /// An input left out of the plan, with the reason.
