@@ -68,6 +68,7 @@ pub fn audit(args: AuditArgs) -> Result<Outcome> {
         vars: recipe.vars.clone(),
         derivation: String::new(),
         roll_scheme: roll_scheme(&recipe),
+        keep_for_checks: !checks.is_empty(),
     };
     let mut planned = match plan(&walk, &steps, &options) {
         Ok(planned) => planned,

@@ -183,6 +183,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         vars: recipe.vars.clone(),
         derivation: derivation(&recipe),
         roll_scheme: roll_scheme(&recipe),
+        keep_for_checks: !checks.is_empty(),
     };
     // A real run holds the output root's lock from planning to the report: two runs never write
     // into one tree at once.

@@ -30,6 +30,9 @@ pub struct PlanOptions {
     pub derivation: String,
     /// How roll labels are read into `{roll}`, `{unit}`, `{recorder}` ([`crate::roll_scheme`]).
     pub roll_scheme: rollcall_rolls::Scheme,
+    /// Whether practice checks will run over the plan: they need every take as described, so the
+    /// descriptions are kept until they ran; without checks each is dropped once its file is planned.
+    pub keep_for_checks: bool,
 }
 
 /// One file the run will deliver. It holds what the steps decided, not the rendered chunks: the
@@ -123,9 +126,13 @@ pub fn plan(
     let inputs: Vec<&InputFile> = walk
         .files
         .iter()
-        .filter(|f| match (&out_canonical, f.path.canonicalize()) {
-            (Some(out), Ok(path)) => !path.starts_with(out),
-            _ => true,
+        .filter(|f| match &out_canonical {
+            // Only when the output root exists: `canonicalize` costs a `readlink` per component.
+            Some(out) => f
+                .path
+                .canonicalize()
+                .map_or(true, |path| !path.starts_with(out)),
+            None => true,
         })
         .collect();
     let results: Vec<Result<PlannedFile, SkippedFile>> = inputs
@@ -212,11 +219,18 @@ fn plan_one(
     }
     let roll = described_source.field("tape").map(str::to_string);
     let findings = std::mem::take(&mut changes.findings);
+    let (described, ledger_entry) = if options.keep_for_checks {
+        (Some(Box::new((take, described_source))), None)
+    } else {
+        let entry =
+            crate::ledger::ledger_entry(&described_source, crate::checks::DEFAULT_DAY_CUTOFF);
+        (None, entry)
+    };
     Ok(PlannedFile {
         roll,
         findings,
-        described: Some(Box::new((take, described_source))),
-        ledger_entry: None,
+        described,
+        ledger_entry,
         source: source.path,
         source_len: source.file_len,
         source_modified: source.modified,
