@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use rollcall_engine::{
-    FileStatus,
-    build_checks, build_steps, plan, roll_scheme, run_checks, Finding, PlanOptions, Severity,
+    build_checks, build_steps, plan, roll_scheme, run_checks, FileStatus, Finding, PlanOptions,
+    Severity,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};

@@ -117,10 +117,7 @@ fn plugin_folders_and_libraries_others_can_write_are_refused_and_the_environment
     fs::copy(plugin_dir().join(library("rename")), &copy).expect("same bytes");
     let output = run_with_plugin_path(&recipe, &roll, &out, &extra);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-    assert_eq!(tree(&out)
-        .iter()
-        .filter(|f| f.ends_with(".WAV"))
-        .count(), 1);
+    assert_eq!(tree(&out).iter().filter(|f| f.ends_with(".WAV")).count(), 1);
 }
 
 /// Temp files (`.*.rollcall-partial`) anywhere under a folder.
@@ -141,7 +138,10 @@ fn wait_or_kill(mut child: std::process::Child, limit: Duration, what: &str) -> 
         if Instant::now() > deadline {
             let _ = child.kill();
             let output = child.wait_with_output().expect("child output");
-            panic!("{what}: still running after {limit:?}: {}", describe(&output));
+            panic!(
+                "{what}: still running after {limit:?}: {}",
+                describe(&output)
+            );
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -227,15 +227,25 @@ fn a_source_rewritten_in_place_while_it_is_copied_fails_alone_and_is_never_deliv
         (output, rewriter.join().expect("rewriter"))
     });
     let (output, rewrites) = rewrites;
-    assert!(rewrites > 0, "the source was rewritten during the run: {}", describe(&output));
+    assert!(
+        rewrites > 0,
+        "the source was rewritten during the run: {}",
+        describe(&output)
+    );
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     let (status, reason) = status_of(&output, "T001.WAV");
     assert_eq!(status, "failed", "{}", describe(&output));
-    assert!(reason.contains("source changed"), "T001.WAV: {reason}");
+    assert!(
+        reason.contains("source changed while it was being copied"),
+        "T001.WAV: {reason}"
+    );
     for source in &small {
         let name = source.file_name().unwrap().to_string_lossy().into_owned();
         assert_eq!(status_of(&output, &name).0, "delivered", "{name}");
-        assert_eq!(fs::read(out.join(&name)).unwrap(), fs::read(source).unwrap());
+        assert_eq!(
+            fs::read(out.join(&name)).unwrap(),
+            fs::read(source).unwrap()
+        );
     }
     let files: Vec<String> = tree(&out)
         .into_iter()
@@ -299,11 +309,19 @@ fn ctrl_c_stops_with_exit_130_cleans_up_reports_what_was_delivered_and_a_rerun_f
         std::thread::sleep(Duration::from_millis(1));
     }
     let output = wait_or_kill(child, Duration::from_secs(60), "interrupted run");
-    assert!(sent, "the run was interrupted after its first file: {}", describe(&output));
+    assert!(
+        sent,
+        "the run was interrupted after its first file: {}",
+        describe(&output)
+    );
     assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("interrupted"), "{}", describe(&output));
-    assert!(temp_files(&out).is_empty(), "no temp files: {:?}", tree(&out));
+    assert!(
+        temp_files(&out).is_empty(),
+        "no temp files: {:?}",
+        tree(&out)
+    );
     let delivered: Vec<String> = tree(&out)
         .into_iter()
         .filter(|f| f.ends_with(".WAV"))
@@ -390,7 +408,9 @@ fn read_trace(text: &str) -> Trace {
             if let Some(path) = quoted(line).first() {
                 trace.entries.push((number, PathBuf::from(path)));
             }
-        } else if (line.contains("rename") || line.contains("link(") || line.contains("linkat(")) && line.ends_with("= 0") {
+        } else if (line.contains("rename") || line.contains("link(") || line.contains("linkat("))
+            && line.ends_with("= 0")
+        {
             if let Some(path) = quoted(line).last() {
                 trace.entries.push((number, PathBuf::from(path)));
             }
@@ -455,10 +475,7 @@ fn every_folder_the_run_created_and_the_root_after_the_report_are_synced() {
         .collect();
     let synced_after = |folder: &Path, line: usize| {
         let folder = fs::canonicalize(folder).expect("folder exists");
-        trace
-            .synced
-            .iter()
-            .any(|(n, p)| *n > line && *p == folder)
+        trace.synced.iter().any(|(n, p)| *n > line && *p == folder)
     };
     let delivered: Vec<String> = tree(&out)
         .into_iter()
@@ -529,7 +546,9 @@ fn md5_listed(generation: &str, path: &str) -> String {
         .find(&format!(">{path}</path>"))
         .unwrap_or_else(|| panic!("{path} listed in:\n{generation}"));
     let entry = &generation[at..at + generation[at..].find("</hash>").expect("entry ends")];
-    let start = entry.find("<md5").unwrap_or_else(|| panic!("md5 of {path}: {entry}"));
+    let start = entry
+        .find("<md5")
+        .unwrap_or_else(|| panic!("md5 of {path}: {entry}"));
     let value_start = start + entry[start..].find('>').expect("tag closes") + 1;
     let value_end = value_start + entry[value_start..].find('<').expect("value ends");
     entry[value_start..value_end].to_string()

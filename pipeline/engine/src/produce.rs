@@ -5,11 +5,11 @@
 use std::fs::File;
 use std::io::{self, Write};
 
+use rollcall_mhl::{HashFormat, MultiHasher};
 use rollcall_take::{RenderedTake, SourceTake};
 use rollcall_wav::{
     copy_verbatim, write_file_tapped, AudioTap, WavError, WriteOptions, WriteReport,
 };
-use rollcall_mhl::{HashFormat, MultiHasher};
 use xxhash_rust::xxh3::Xxh3;
 
 /// Whether a take is delivered byte for byte: no step changes its bytes and it needs no recovery.

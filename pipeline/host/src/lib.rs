@@ -550,7 +550,7 @@ impl PluginHost {
             .filter(|(_, candidate)| candidate.is_file())
             .collect();
         for (dir, candidate) in &candidates {
-            if !self.environment_dirs.contains(dir) {
+            if !self.environment_dirs.contains(*dir) {
                 continue;
             }
             for (_, other) in &candidates {

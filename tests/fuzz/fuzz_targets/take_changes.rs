@@ -6,4 +6,6 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../replay/take_changes.rs"]
 mod replay;
 
-fuzz_target!(|data: &[u8]| replay::exercise(data));
+fuzz_target!(|data: &[u8]| {
+    replay::exercise(data);
+});

@@ -14,16 +14,16 @@ use rollcall_take::{render, Changes, SourceTake, BEXT_FIELDS};
 use rollcall_wav::{write_file, WriteOptions};
 
 /// Runs one fuzz input: the first two bytes (little-endian) give the length of the edit script that
-/// follows; the rest is the file.
-pub fn exercise(data: &[u8]) {
+/// follows; the rest is the file. Returns whether the take was written.
+pub fn exercise(data: &[u8]) -> bool {
     let script_len = match data {
         [low, high, ..] => usize::from(u16::from_le_bytes([*low, *high])),
-        _ => return,
+        _ => return false,
     };
     let rest = data.get(2..).unwrap_or_default();
     let split = script_len.min(rest.len());
     let (script, file) = rest.split_at(split);
-    exercise_parts(script, file);
+    exercise_parts(script, file)
 }
 
 /// Builds the input [`exercise`] reads from an edit script and a file.
@@ -35,8 +35,8 @@ pub fn input_of(script: &[u8], file: &[u8]) -> Vec<u8> {
     data
 }
 
-/// Reads `file` as a take, applies the steps `script` describes, renders and writes the result,
-/// and reads what was written back. Returns whether the take was written (for coverage counts).
+/// Reads `file` as a take, applies the edits `script` describes (each refused one left out),
+/// renders and writes the result, and reads what was written back. Returns whether the take was written (for coverage counts).
 pub fn exercise_parts(script: &[u8], file: &[u8]) -> bool {
     let Ok(source) = SourceTake::from_bytes(Path::new("/rolls/TST101/T001.WAV"), file) else {
         return false;
@@ -45,12 +45,15 @@ pub fn exercise_parts(script: &[u8], file: &[u8]) -> bool {
     vars.insert("show".to_string(), "TST".to_string());
     let mut take = source.describe("TST101", &vars);
     let mut changes = Changes::new(&source);
-    let mut script = Script { bytes: script, at: 0 };
+    let mut script = Script {
+        bytes: script,
+        at: 0,
+    };
     for _ in 0..script.byte() % 4 + 1 {
-        let edits = script.step(take.tracks.len());
-        // A step whose edits are refused fails the file, as in a run.
-        if changes.apply(&mut take, edits).is_err() {
-            return false;
+        // Each edit as a step of its own: a refused one fails only itself (in a run it fails the
+        // file), so the edits that are taken reach render together.
+        for edit in script.step(take.tracks.len()) {
+            let _ = changes.apply(&mut take, vec![edit]);
         }
     }
     let Ok(rendered) = render(&source, &changes, "fuzz recipe") else {
@@ -102,8 +105,8 @@ pub fn exercise_parts(script: &[u8], file: &[u8]) -> bool {
 /// Text pieces an edit value is made of: ASCII, characters of 2, 3 and 4 bytes, a combining mark,
 /// controls, XML and bext separators.
 const PIECES: [&str; 28] = [
-    "A", "z", "0", "_", "-", ".", "/", " ", "é", "ı", "Ë", "€", "😀", "\u{301}", "\0", "\n", "\r\n",
-    "<", ">", "&", "\"", "'", ";", "=", "\u{feff}", "\u{7f}", "..", "WAV",
+    "A", "z", "0", "_", "-", ".", "/", " ", "é", "ı", "Ë", "€", "😀", "\u{301}", "\0", "\n",
+    "\r\n", "<", ">", "&", "\"", "'", ";", "=", "\u{feff}", "\u{7f}", "..", "WAV",
 ];
 
 /// An edit script: bytes read in order, zero once they run out.
