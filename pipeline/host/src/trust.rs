@@ -1,6 +1,7 @@
 //! Whether a plugin folder or library may be loaded from: like ssh with its keys, rollcall refuses
 //! a place that someone other than its owner (or root) can write, since loading a library runs its
-//! code (its constructors run before rollcall can tell whether it is a plugin at all).
+//! code (its constructors run before rollcall can tell whether it is a plugin at all). Only the
+//! folder and the library are examined, not the folders above them.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -20,23 +21,16 @@ fn effective_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// Who may write a path, from its metadata: `None` when only its owner (this user or root) can,
-/// else why not, one line.
+/// Who may write a path, from its metadata: `None` when only its owner and root can, else why not,
+/// one line.
 fn writable_by_others(meta: &fs::Metadata, folder: bool) -> Option<String> {
     let mode = meta.permissions().mode();
-    let owner = meta.uid();
-    if owner != 0 && owner != effective_uid() {
-        return Some(format!(
-            "it belongs to user {owner}, neither this user ({}) nor root",
-            effective_uid()
-        ));
-    }
     if mode & GROUP_OTHER_WRITE == 0 {
         return None;
     }
     // A root-owned sticky folder (like /tmp): others may add files but not replace ours, and every
-    // library in it is checked on its own.
-    if folder && owner == 0 && mode & STICKY != 0 {
+    // library in it must then belong to this user or root.
+    if folder && is_shared(meta) {
         return None;
     }
     let who = match (mode & 0o020 != 0, mode & 0o002 != 0) {
@@ -48,6 +42,12 @@ fn writable_by_others(meta: &fs::Metadata, folder: bool) -> Option<String> {
         "it is writable by {who} (mode {:04o}); only its owner may write it (chmod go-w)",
         mode & 0o7777
     ))
+}
+
+/// A root-owned sticky folder others may add files to.
+fn is_shared(meta: &fs::Metadata) -> bool {
+    let mode = meta.permissions().mode();
+    meta.uid() == 0 && mode & STICKY != 0 && mode & GROUP_OTHER_WRITE != 0
 }
 
 /// Why a plugin folder cannot be trusted, or `None`; a folder that does not exist is trusted (nothing
@@ -62,13 +62,26 @@ pub(crate) fn folder_distrust(dir: &Path) -> Option<String> {
 }
 
 /// Why a plugin library file cannot be trusted, or `None` (the file a symbolic link points to is the
-/// one examined).
+/// one examined). In a shared folder (root-owned, sticky, writable by others, like /tmp) it must also
+/// belong to this user or root, since anyone may have put it there.
 pub(crate) fn library_distrust(file: &Path) -> Option<String> {
-    match fs::metadata(file) {
-        Ok(meta) if !meta.is_file() => Some("it is not a regular file".to_string()),
-        Ok(meta) => writable_by_others(&meta, false),
-        Err(e) => Some(format!("it cannot be examined: {e}")),
+    let meta = match fs::metadata(file) {
+        Ok(meta) if !meta.is_file() => return Some("it is not a regular file".to_string()),
+        Ok(meta) => meta,
+        Err(e) => return Some(format!("it cannot be examined: {e}")),
+    };
+    let shared_folder = file
+        .parent()
+        .and_then(|dir| fs::metadata(dir).ok())
+        .is_some_and(|dir| is_shared(&dir));
+    let owner = meta.uid();
+    if shared_folder && owner != 0 && owner != effective_uid() {
+        return Some(format!(
+            "it is in a folder anyone may add files to and belongs to user {owner}, neither this user ({}) nor root",
+            effective_uid()
+        ));
     }
+    writable_by_others(&meta, false)
 }
 
 /// Whether two library files hold the same bytes (the same file, or equal copies).
