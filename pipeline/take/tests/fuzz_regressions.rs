@@ -1,7 +1,8 @@
 //! The take layer under arbitrary input, without cargo-fuzz: a few thousand seeded random mutations of
-//! recorder-like takes and random step edits through parse -> changes -> render -> write -> parse
-//! (the code of the `take_changes` fuzz target, tests/fuzz/replay/take_changes.rs). A crasher found
-//! is kept here as a named fixture built by code.
+//! recorder-like takes (rollgen's, and the shared corpus's real ones when it is there) and random step
+//! edits through parse -> changes -> render -> write -> parse (the code of the `take_changes` fuzz
+//! target, tests/fuzz/replay/take_changes.rs). A crasher found is kept here as a named fixture built by
+//! code.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 #[path = "../../../tests/fuzz/replay/take_changes.rs"]
@@ -51,6 +52,75 @@ fn seeds() -> Vec<Vec<u8>> {
         }
     }
     seeds
+}
+
+/// Real takes of the shared corpus (`../shared/corpus`, beside the repository), when it is there: files
+/// up to 256 KiB whole, larger RIFF files rebuilt with every chunk kept and the audio cut to 4 KiB.
+fn corpus_seeds() -> Vec<Vec<u8>> {
+    let root = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ));
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "wav" | "bwf"))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+        .iter()
+        .filter_map(|path| std::fs::read(path).ok())
+        .filter_map(|bytes| {
+            if bytes.len() <= 256 * 1024 {
+                Some(bytes)
+            } else {
+                audio_cut(&bytes, 4096)
+            }
+        })
+        .collect()
+}
+
+/// A RIFF file rebuilt with every chunk kept and the `data` payload cut to `keep` bytes.
+fn audio_cut(bytes: &[u8], keep: usize) -> Option<Vec<u8>> {
+    if bytes.get(..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
+        return None;
+    }
+    let mut body = b"WAVE".to_vec();
+    let mut at = 12usize;
+    while at + 8 <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?) as usize;
+        let end = (at + 8 + size).min(bytes.len());
+        let mut payload = &bytes[at + 8..end];
+        if id == b"data" {
+            payload = &payload[..keep.min(payload.len())];
+        }
+        body.extend_from_slice(id);
+        body.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        body.extend_from_slice(payload);
+        if payload.len() % 2 == 1 {
+            body.push(0);
+        }
+        at = end + (size & 1);
+    }
+    let mut file = b"RIFF".to_vec();
+    file.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    file.extend_from_slice(&body);
+    Some(file)
 }
 
 /// One random change to a file: bytes flipped or set in the header, a size field rewritten, bytes
@@ -112,7 +182,14 @@ fn mutate(rng: &mut Rng, file: &mut Vec<u8>) {
 
 #[test]
 fn seeded_random_takes_and_edits_never_panic_and_what_is_written_reads_back() {
-    let seeds = seeds();
+    let mut seeds = seeds();
+    let corpus = corpus_seeds();
+    println!(
+        "{} rollgen seeds, {} corpus seeds",
+        seeds.len(),
+        corpus.len()
+    );
+    seeds.extend(corpus);
     // `TAKE_FUZZ_ROUNDS=N TAKE_FUZZ_SEED=S` runs longer or other inputs by hand; CI runs these.
     let number = |name: &str, default: u64| {
         std::env::var(name)
