@@ -246,11 +246,13 @@ pub fn write_manifest(
                 .filter(|format| computed.iter().all(|(f, _)| f != *format))
                 .copied()
                 .collect();
-            if !missing.is_empty() {
-                // TODO(lead): MD5 of the bytes as written. The write pass fills `xxh128` (the
-                // hashing writer in produce.rs) but not yet `md5` when `ExecuteOptions::md5` is
-                // set; until it does, a recipe asking for md5 reads each delivered file once more.
-                computed.extend(hash_file(destination, &missing, &no_progress)?);
+            // Every hash of a file this run wrote comes from the bytes as written (the hashing
+            // writer in produce.rs), never from reading the file again.
+            if let Some(format) = missing.first() {
+                return Err(ManifestError::NotHashed {
+                    path: destination.clone(),
+                    format: format.name().to_string(),
+                });
             }
             written.original += 1;
             entries(&computed, Action::Original, &date)
