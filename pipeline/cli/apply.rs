@@ -102,9 +102,14 @@ pub fn apply_command(args: ApplyArgs) -> Result<Outcome> {
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {
         eprintln!(
-            "rollcall: shard {shard}: {} files, {} delivered, {} already delivered, {} failed, {} withheld; part {}",
+            "rollcall: shard {shard}: {} files, {} delivered{}, {} already delivered, {} failed, {} withheld; part {}",
             summary.files.len(),
             count(FileStatus::Delivered) + count(FileStatus::Recovered),
+            if applied.earlier > 0 {
+                format!(" ({} of them by an earlier run of this shard)", applied.earlier)
+            } else {
+                String::new()
+            },
             count(FileStatus::AlreadyDelivered),
             count(FileStatus::Failed),
             count(FileStatus::Withheld),

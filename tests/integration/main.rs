@@ -10,6 +10,7 @@ mod plugins;
 mod practice;
 mod qc;
 mod real_takes;
+mod scaleout;
 mod soundreport;
 mod steps;
 mod support;

@@ -271,6 +271,8 @@ pub struct AppliedShard {
     pub summary: RunSummary,
     /// The part it wrote.
     pub part: PathBuf,
+    /// Files an earlier run of this shard delivered (their earlier outcome is kept).
+    pub earlier: usize,
 }
 
 /// Deliver shard `shard` of a plan and write its part. A source changed since the plan (size,
@@ -345,6 +347,7 @@ pub fn apply_shard(
         .into_iter()
         .map(|(i, outcome)| (i, PartFile::of(i, outcome)))
         .collect();
+    let mut earlier_count = 0;
     for (outcome, index) in summary.files.into_iter().zip(kept_indices) {
         let planned_delivered = plan
             .files
@@ -360,7 +363,10 @@ pub fn apply_shard(
                 && p.outcome.checksum == outcome.checksum
         });
         let part_file = match earlier {
-            Some(earlier) => earlier.clone(),
+            Some(earlier) => {
+                earlier_count += 1;
+                earlier.clone()
+            }
             None => PartFile::of(index, outcome),
         };
         by_index.insert(index, part_file);
@@ -391,6 +397,7 @@ pub fn apply_shard(
     Ok(AppliedShard {
         summary,
         part: part_path,
+        earlier: earlier_count,
     })
 }
 

@@ -46,7 +46,9 @@ pub(crate) fn collect(
     let mut out = Vec::new();
     let mut env_vars: Vec<&(String, String)> = env
         .iter()
-        .filter(|(name, _)| name.starts_with("ROLLCALL_") && !NOT_RECIPE_VARS.contains(&name.as_str()))
+        .filter(|(name, _)| {
+            name.starts_with("ROLLCALL_") && !NOT_RECIPE_VARS.contains(&name.as_str())
+        })
         .collect();
     env_vars.sort();
     for (name, value) in env_vars {
