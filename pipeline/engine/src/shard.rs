@@ -567,3 +567,111 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     temp.persist(path).map_err(|e| e.error)?;
     crate::output::sync_folder(&folder).map_err(io::Error::other)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planfile::PlanChanges;
+
+    fn entry(source: &str, size: u64) -> PlanEntry {
+        PlanEntry {
+            source: PathBuf::from(source),
+            size,
+            mtime: None,
+            header_digest: String::new(),
+            destination: source.to_string(),
+            changes: PlanChanges::default(),
+            channel_map: None,
+            field_changes: Vec::new(),
+            warnings: Vec::new(),
+            file_uid: None,
+            already_delivered: None,
+            roll: None,
+            findings: Vec::new(),
+            ledger_entry: None,
+        }
+    }
+
+    #[test]
+    fn shards_are_parsed_and_checked() {
+        assert_eq!(Shard::parse("2/8").unwrap(), Shard { index: 2, count: 8 });
+        for bad in ["0/3", "4/3", "1/0", "3", "a/b", "-1/3"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_shard_comes_from_slurm_or_kubernetes_variables() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let slurm = vars(&[
+            ("SLURM_ARRAY_TASK_ID", "7"),
+            ("SLURM_ARRAY_TASK_MIN", "5"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ]);
+        assert_eq!(
+            Shard::from_scheduler(&slurm, None).unwrap(),
+            Shard { index: 3, count: 4 }
+        );
+        assert!(
+            Shard::from_scheduler(&slurm, Some(5)).is_err(),
+            "--shards disagrees"
+        );
+        let stepped = vars(&[
+            ("SLURM_ARRAY_TASK_ID", "9"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ]);
+        assert!(Shard::from_scheduler(&stepped, None).is_err());
+        let k8s = vars(&[("JOB_COMPLETION_INDEX", "0")]);
+        assert_eq!(
+            Shard::from_scheduler(&k8s, Some(3)).unwrap(),
+            Shard { index: 1, count: 3 }
+        );
+        assert!(Shard::from_scheduler(&k8s, None).is_err(), "needs --shards");
+        assert!(Shard::from_scheduler(&vars(&[]), None).is_err());
+    }
+
+    #[test]
+    fn slices_are_size_balanced_and_deterministic() {
+        let files = vec![
+            entry("a", 10),
+            entry("b", 70),
+            entry("c", 30),
+            entry("d", 30),
+            entry("e", 40),
+            entry("f", 20),
+        ];
+        let shards = assign_shards(&files, 3);
+        // Largest first onto the lightest: b->0, e->1, c->2, d->2 (30 < 40), f->1 (40 < 60), then
+        // a on a tie of 60 and 60 -> the lower shard, 1.
+        assert_eq!(shards, vec![1, 0, 2, 2, 1, 1]);
+        let mut loads = [0u64; 3];
+        for (file, shard) in files.iter().zip(&shards) {
+            loads[*shard] += file.size;
+        }
+        assert_eq!(loads, [70, 70, 60]);
+        let mut reversed = files.clone();
+        reversed.reverse();
+        let again = assign_shards(&reversed, 3);
+        for (file, shard) in reversed.iter().zip(&again) {
+            let at = files.iter().position(|f| f.source == file.source).unwrap();
+            assert_eq!(shards[at], *shard, "same slice whatever the input order");
+        }
+        assert_eq!(assign_shards(&files, 1), vec![0; 6]);
+    }
+
+    #[test]
+    fn file_times_round_trip_to_the_nanosecond() {
+        for (secs, nanos) in [(1_700_000_000i64, 123_456_789u32), (0, 0), (-5, 250)] {
+            let time = FileTime { secs, nanos };
+            assert_eq!(FileTime::of(time.system_time().unwrap()), time);
+        }
+    }
+}
