@@ -112,7 +112,7 @@ pub fn finish_command(args: FinishArgs) -> Result<Outcome> {
         json: args.json,
     };
     let whole = plan.whole_plan();
-    let outcome = conclude(&end, &plan.out_root, &whole, summary, mixer_reports)?;
+    let outcome = conclude(&end, plan.out_root.clone(), whole, summary, mixer_reports)?;
     for (shard, files) in &collected.rerun {
         eprintln!(
             "rollcall: shard {shard} has {} file{} not delivered; after fixing the cause, run `{}` then finish again",

@@ -258,7 +258,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         quiet: args.quiet,
         json: args.json,
     };
-    conclude(&end, &out_root, &plan, summary, mixer_reports)
+    conclude(&end, out_root, plan, summary, mixer_reports)
 }
 
 /// What the end of a run needs (the ledger, the report, the sound reports, the manifest, the exit
@@ -280,8 +280,8 @@ pub(crate) struct RunEnd {
 /// the sound reports and the manifest generation, say what happened, and choose the exit code.
 pub(crate) fn conclude(
     args: &RunEnd,
-    out_root: &Path,
-    plan: &Plan,
+    out_root: PathBuf,
+    plan: Plan,
     summary: RunSummary,
     mixer_reports: Vec<SoundReport>,
 ) -> Result<Outcome> {
