@@ -1,6 +1,7 @@
 //! Integration tests through the real `rollcall` binary, on corpus files and generated rolls.
 #![allow(clippy::unwrap_used, clippy::string_slice, unsafe_code)] // tests may panic (and send signals); the lints guard library code
 
+mod cluster;
 mod engine;
 mod faults;
 mod hardening;

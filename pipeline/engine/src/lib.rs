@@ -18,6 +18,8 @@ mod produce;
 pub mod qc;
 mod report;
 mod shard;
+mod shard_apply;
+mod shard_collect;
 mod shard_lock;
 mod soundreports;
 mod steps;
@@ -44,10 +46,11 @@ pub use rollcall_qc::QcSettings;
 pub use rollcall_rolls::Scheme;
 pub use rollcall_soundreport::SoundReport;
 pub use shard::{
-    apply_shard, assign_shards, collect_shards, parts_folder, shard_files, write_atomically,
-    AppliedShard, CollectedShards, PartEnvelope, PartFile, Shard, ShardError, ShardPart,
-    BOOKKEEPING_FOLDER, PART_FORMAT,
+    assign_shards, parts_folder, shard_files, write_atomically, PartEnvelope, PartFile, Shard,
+    ShardError, ShardPart, BOOKKEEPING_FOLDER, PART_FORMAT,
 };
+pub use shard_apply::{apply_shard, AppliedShard};
+pub use shard_collect::{collect_shards, CollectedShards};
 pub use shard_lock::{lock_output_for_plan, PlanLock};
 pub use soundreports::{
     attach_findings, mixer_reports, reconcile_batch, write_sound_reports, SoundReportOptions,

@@ -7,17 +7,16 @@
 //! manifest, QC figures with the waveform envelope for the sound reports).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use rollcall_qc::Envelope;
 use serde::{Deserialize, Serialize};
 
-use crate::execute::{execute, ExecuteOptions, FileOutcome, FileStatus, RunSummary};
-use crate::planfile::{header_digest, FileTime, PlanEntry, PlanFile};
+use crate::execute::FileOutcome;
+use crate::planfile::{PlanEntry, PlanFile};
 
 /// The format word of a shard's report part.
 pub const PART_FORMAT: &str = "rollcall-shard/1";
@@ -200,7 +199,8 @@ pub struct PartFile {
 }
 
 impl PartFile {
-    fn of(index: usize, outcome: FileOutcome) -> PartFile {
+    /// The part entry of a file's outcome, its QC envelopes kept beside it.
+    pub fn of(index: usize, outcome: FileOutcome) -> PartFile {
         let envelopes = outcome
             .qc
             .as_ref()
@@ -264,294 +264,6 @@ impl ShardPart {
     }
 }
 
-/// What one shard did.
-#[derive(Debug)]
-pub struct AppliedShard {
-    /// The shard's files' outcomes, in plan order.
-    pub summary: RunSummary,
-    /// The part it wrote.
-    pub part: PathBuf,
-    /// Files an earlier run of this shard delivered (their earlier outcome is kept).
-    pub earlier: usize,
-}
-
-/// Deliver shard `shard` of a plan and write its part. A source changed since the plan (size,
-/// mtime or header digest) fails alone; a destination this plan already wrote (an earlier run of
-/// the shard) is recognised as delivered, keeping that run's figures.
-pub fn apply_shard(
-    plan: &PlanFile,
-    shard: Shard,
-    options: &ExecuteOptions,
-) -> Result<AppliedShard, ShardError> {
-    let indices = shard_files(plan, shard);
-    let folder = parts_folder(plan);
-    let part_path = folder.join(shard.part_name());
-    let previous: HashMap<usize, PartFile> = match part_path.exists() {
-        true => ShardPart::read(&part_path)?
-            .filter(|p| p.plan_id == plan.id)
-            .map(|p| p.files.into_iter().map(|f| (f.index, f)).collect())
-            .unwrap_or_default(),
-        false => HashMap::new(),
-    };
-    let mut sub_plan = plan.plan_of(Some(&indices));
-    // Sources first: a source changed since the plan fails alone.
-    let checks: Vec<Result<Option<String>, String>> = sub_plan
-        .files
-        .par_iter()
-        .zip(indices.par_iter())
-        .map(|(file, &index)| {
-            let entry = plan
-                .files
-                .get(index)
-                .ok_or_else(|| "internal error: no such planned file".to_string())?;
-            source_unchanged(entry)?;
-            if file.already_delivered.is_some() || !file.destination.exists() {
-                return Ok(None);
-            }
-            crate::plan::existing_destination(file, &sub_plan.derivation)
-        })
-        .collect();
-    let mut failed: BTreeMap<usize, FileOutcome> = BTreeMap::new();
-    let mut kept = Vec::new();
-    let mut kept_indices = Vec::new();
-    for ((mut file, index), check) in sub_plan.files.drain(..).zip(&indices).zip(checks) {
-        match check {
-            Ok(delivered) => {
-                if delivered.is_some() {
-                    file.already_delivered = delivered;
-                }
-                kept.push(file);
-                kept_indices.push(*index);
-            }
-            Err(reason) => {
-                failed.insert(
-                    *index,
-                    FileOutcome {
-                        source: file.source.clone(),
-                        destination: Some(file.destination.clone()),
-                        status: FileStatus::Failed,
-                        reason: Some(reason),
-                        checksum: None,
-                        warnings: file.warnings.clone(),
-                        findings: file.findings.clone(),
-                        content_hash: None,
-                        qc: None,
-                    },
-                );
-            }
-        }
-    }
-    sub_plan.files = kept;
-    let summary = execute(&sub_plan, options);
-    let mut by_index: BTreeMap<usize, PartFile> = failed
-        .into_iter()
-        .map(|(i, outcome)| (i, PartFile::of(i, outcome)))
-        .collect();
-    let mut earlier_count = 0;
-    for (outcome, index) in summary.files.into_iter().zip(kept_indices) {
-        let planned_delivered = plan
-            .files
-            .get(index)
-            .is_some_and(|e| e.already_delivered.is_some());
-        let earlier = previous.get(&index).filter(|p| {
-            outcome.status == FileStatus::AlreadyDelivered
-                && !planned_delivered
-                && matches!(
-                    p.outcome.status,
-                    FileStatus::Delivered | FileStatus::Recovered
-                )
-                && p.outcome.checksum == outcome.checksum
-        });
-        let part_file = match earlier {
-            Some(earlier) => {
-                earlier_count += 1;
-                earlier.clone()
-            }
-            None => PartFile::of(index, outcome),
-        };
-        by_index.insert(index, part_file);
-    }
-    let part = ShardPart {
-        format: PART_FORMAT.to_string(),
-        plan_id: plan.id.clone(),
-        shard,
-        writer: format!(
-            "host {} pid {}",
-            crate::output::host_name(),
-            std::process::id()
-        ),
-        files: by_index.into_values().collect(),
-    };
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ShardError::Io { path, source }
-    };
-    fs::create_dir_all(&folder).map_err(io_error(&folder))?;
-    let text =
-        serde_json::to_vec_pretty(&part).map_err(|e| io_error(&part_path)(io::Error::other(e)))?;
-    write_atomically(&part_path, &text).map_err(io_error(&part_path))?;
-    let summary = RunSummary {
-        files: part.files.into_iter().map(PartFile::into_outcome).collect(),
-        findings: Vec::new(),
-    };
-    Ok(AppliedShard {
-        summary,
-        part: part_path,
-        earlier: earlier_count,
-    })
-}
-
-/// Whether a source is still what was planned: same size, mtime and header digest.
-fn source_unchanged(entry: &PlanEntry) -> Result<(), String> {
-    let changed = |what: &str| {
-        format!(
-            "the source changed since the plan ({what}); restore it and rerun this shard, or plan again"
-        )
-    };
-    let meta = fs::metadata(&entry.source)
-        .map_err(|e| format!("the source is gone since the plan: {e}"))?;
-    if meta.len() != entry.size {
-        return Err(changed(&format!(
-            "{} bytes, planned {}",
-            meta.len(),
-            entry.size
-        )));
-    }
-    if meta.modified().ok().map(FileTime::of) != entry.mtime {
-        return Err(changed("modification time"));
-    }
-    let digest =
-        header_digest(&entry.source).map_err(|e| changed(&format!("header unreadable: {e}")))?;
-    if digest != entry.header_digest {
-        return Err(changed("header digest"));
-    }
-    Ok(())
-}
-
-/// What the finish found of a plan's shards.
-#[derive(Debug, Default)]
-pub struct CollectedShards {
-    /// Every input's outcome in run order (skipped inputs, then planned files), for the files
-    /// some shard reported.
-    pub summary: RunSummary,
-    /// How many shards the parts were cut into (the newest part's count), when any reported.
-    pub shards: Option<usize>,
-    /// Shards with no part at all.
-    pub missing: Vec<Shard>,
-    /// Shards whose part lists files not delivered (failed or interrupted), with those files.
-    pub rerun: Vec<(Shard, Vec<PathBuf>)>,
-    /// Planned files no part reports.
-    pub unreported: Vec<PathBuf>,
-}
-
-/// Gather the parts of a plan's shards: per planned file, the best outcome any part reports
-/// (delivered over withheld over failed; the newest part on a tie).
-pub fn collect_shards(plan: &PlanFile) -> Result<CollectedShards, ShardError> {
-    let folder = parts_folder(plan);
-    let mut parts: Vec<(std::time::SystemTime, ShardPart)> = Vec::new();
-    match fs::read_dir(&folder) {
-        Ok(entries) => {
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.extension().is_none_or(|e| e != "json") {
-                    continue;
-                }
-                let modified = entry
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .unwrap_or(std::time::UNIX_EPOCH);
-                if let Some(part) = ShardPart::read(&path)?.filter(|p| p.plan_id == plan.id) {
-                    parts.push((modified, part));
-                }
-            }
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(source) => {
-            return Err(ShardError::Io {
-                path: folder,
-                source,
-            })
-        }
-    }
-    parts.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.shard.cmp(&b.1.shard)));
-    let shards = parts.last().map(|(_, p)| p.shard.count);
-    let rank = |status: FileStatus| match status {
-        FileStatus::Delivered | FileStatus::Recovered | FileStatus::AlreadyDelivered => 3,
-        FileStatus::Withheld | FileStatus::Mirror => 2,
-        FileStatus::Failed => 1,
-        FileStatus::Interrupted => 0,
-    };
-    let mut best: HashMap<usize, PartFile> = HashMap::new();
-    for (_, part) in parts.iter() {
-        for file in &part.files {
-            if file.index >= plan.files.len() {
-                continue;
-            }
-            let better = best
-                .get(&file.index)
-                .is_none_or(|b| rank(file.outcome.status) >= rank(b.outcome.status));
-            if better {
-                best.insert(file.index, file.clone());
-            }
-        }
-    }
-    let mut collected = CollectedShards {
-        shards,
-        ..CollectedShards::default()
-    };
-    for skipped in &plan.skipped {
-        collected.summary.files.push(FileOutcome {
-            source: skipped.path.clone(),
-            destination: skipped.destination.clone(),
-            status: skipped.status,
-            reason: Some(skipped.reason.clone()),
-            checksum: None,
-            warnings: Vec::new(),
-            findings: skipped.findings.clone(),
-            content_hash: None,
-            qc: None,
-        });
-    }
-    let assigned = shards.map(|n| assign_shards(&plan.files, n));
-    let mut rerun: BTreeMap<Shard, Vec<PathBuf>> = BTreeMap::new();
-    for (index, entry) in plan.files.iter().enumerate() {
-        let shard = match (&assigned, shards) {
-            (Some(assigned), Some(count)) => assigned.get(index).map(|s| Shard {
-                index: s + 1,
-                count,
-            }),
-            _ => None,
-        };
-        match best.remove(&index) {
-            Some(file) => {
-                if matches!(
-                    file.outcome.status,
-                    FileStatus::Failed | FileStatus::Interrupted
-                ) {
-                    if let Some(shard) = shard {
-                        rerun.entry(shard).or_default().push(entry.source.clone());
-                    }
-                }
-                collected.summary.files.push(file.into_outcome());
-            }
-            None => collected.unreported.push(entry.source.clone()),
-        }
-    }
-    if let Some(count) = shards {
-        let present: std::collections::BTreeSet<usize> = parts
-            .iter()
-            .filter(|(_, p)| p.shard.count == count)
-            .map(|(_, p)| p.shard.index)
-            .collect();
-        collected.missing = (1..=count)
-            .filter(|k| !present.contains(k))
-            .map(|index| Shard { index, count })
-            .collect();
-    }
-    collected.rerun = rerun.into_iter().collect();
-    Ok(collected)
-}
-
 /// Write `bytes` to `path` through a synced temp file beside it, renamed over it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let folder = match path.parent() {
@@ -571,7 +283,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::planfile::PlanChanges;
+    use crate::planfile::{FileTime, PlanChanges};
 
     fn entry(source: &str, size: u64) -> PlanEntry {
         PlanEntry {
