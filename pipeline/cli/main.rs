@@ -11,8 +11,11 @@ macro_rules! outln {
     };
 }
 
+mod apply;
 mod audit;
+mod finish;
 mod inspect;
+mod plan;
 mod plugins;
 mod run;
 mod verify;
@@ -47,6 +50,13 @@ enum Command {
     /// Check a delivered tree (or a copy) against its ASC MHL manifest: exit 0 all match, 1 some
     /// differ, 2 no manifest.
     Verify(verify::VerifyArgs),
+    /// Plan a batch once for delivery in shards: write the plan file (`apply`, then `finish`).
+    Plan(plan::PlanArgs),
+    /// Deliver one shard of a plan (`--shard K/N`, a Slurm array task or a Kubernetes Indexed Job).
+    Apply(apply::ApplyArgs),
+    /// After every shard: check the plan is delivered, then write the report, ledger, sound
+    /// reports and manifest (exit codes as `run`).
+    Finish(finish::FinishArgs),
 }
 
 /// Writes one line to stdout, ignoring a closed pipe (see `outln!`).
@@ -116,6 +126,9 @@ fn run_command(cli: Cli) -> ExitCode {
         Command::Inspect(args) => inspect::inspect(args),
         Command::Plugins(args) => plugins::plugins(args),
         Command::Verify(args) => verify::verify(args),
+        Command::Plan(args) => plan::plan_command(args),
+        Command::Apply(args) => apply::apply_command(args),
+        Command::Finish(args) => finish::finish_command(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use rollcall_engine::{
     append_ledger, attach_findings, build_checks, build_steps, execute, ledger_rows, lock_output,
     mixer_reports, plan, reconcile_batch, roll_scheme, run_checks, run_stamp, start_watchdog,
     write_report, write_sound_reports, BuiltCheck, BuiltStep, EngineError, ExecuteOptions,
-    FileStatus, Plan, PlanOptions, SoundReportOptions, LOCK_FILE,
+    FileStatus, Plan, PlanOptions, RunSummary, SoundReport, SoundReportOptions, LOCK_FILE,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -67,13 +67,13 @@ pub struct CheckArgs {
     plugin_dirs: PluginDirs,
 }
 
-fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError> {
+pub(crate) fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError> {
     let env: Vec<(String, String)> = std::env::vars().collect();
     Ok(Recipe::load(path, overrides, &env)?)
 }
 
 /// What the recipe's steps do (plugins and tables, not comments), so derived values are deterministic.
-fn derivation(recipe: &Recipe) -> String {
+pub(crate) fn derivation(recipe: &Recipe) -> String {
     recipe.fingerprint()
 }
 
@@ -252,8 +252,42 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     );
     summary.findings.extend(batch_findings);
     attach_findings(&mut summary, report_findings);
+    let end = RunEnd {
+        ledger: recipe.ledger(),
+        show: recipe.vars.get("show").cloned(),
+        md5: recipe.manifest.md5(),
+        quiet: args.quiet,
+        json: args.json,
+    };
+    conclude(&end, out_root, plan, summary, mixer_reports)
+}
+
+/// What the end of a run needs (the ledger, the report, the sound reports, the manifest, the exit
+/// code); `rollcall finish` ends a sharded run the same way.
+pub(crate) struct RunEnd {
+    /// The roll ledger, when a check keeps one.
+    pub ledger: Option<PathBuf>,
+    /// `[vars] show`.
+    pub show: Option<String>,
+    /// `[manifest] hashes` has `md5`.
+    pub md5: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--json`.
+    pub json: bool,
+}
+
+/// The end of a run once every file is delivered or not: append the roll ledger, write the report,
+/// the sound reports and the manifest generation, say what happened, and choose the exit code.
+pub(crate) fn conclude(
+    args: &RunEnd,
+    out_root: PathBuf,
+    plan: Plan,
+    summary: RunSummary,
+    mixer_reports: Vec<SoundReport>,
+) -> Result<Outcome> {
     // The roll ledger, after delivery (never on a dry run): what the next day's run checks against.
-    let ledger_failed = match recipe.ledger() {
+    let ledger_failed = match args.ledger.clone() {
         Some(ledger) => {
             let rows = ledger_rows(&plan, &summary, &run_stamp(std::time::SystemTime::now()));
             match append_ledger(&ledger, &rows) {
@@ -272,7 +306,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         &out_root,
         &summary,
         &SoundReportOptions {
-            show: recipe.vars.get("show").cloned(),
+            show: args.show.clone(),
             mixer_reports,
         },
     )
@@ -292,12 +326,8 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             );
         }
     }
-    let manifest = crate::verify::manifest_after_run(
-        &out_root,
-        &summary,
-        report.as_ref().ok(),
-        recipe.manifest.md5(),
-    );
+    let manifest =
+        crate::verify::manifest_after_run(&out_root, &summary, report.as_ref().ok(), args.md5);
     for file in &summary.files {
         if let Some(reason) = &file.reason {
             let word = match file.status {
@@ -550,7 +580,7 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
 
 /// Values shown on one line: line breaks as `\n`, other control characters escaped; an empty value as
 /// `""`.
-fn printable(value: &str) -> String {
+pub(crate) fn printable(value: &str) -> String {
     if value.is_empty() {
         return "\"\"".to_string();
     }
@@ -568,7 +598,7 @@ fn printable(value: &str) -> String {
 /// The output root must be a usable folder apart from every input: not an input, not above one
 /// (the delivery would land among the sources), not inside one (sources are read-only), and not a
 /// dangling link.
-fn check_output_root(out_root: &Path, inputs: &[PathBuf]) -> Result<(), EngineError> {
+pub(crate) fn check_output_root(out_root: &Path, inputs: &[PathBuf]) -> Result<(), EngineError> {
     if let Ok(meta) = std::fs::symlink_metadata(out_root) {
         if meta.file_type().is_symlink() && std::fs::metadata(out_root).is_err() {
             return Err(EngineError::Output(format!(

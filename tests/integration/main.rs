@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::string_slice, unsafe_code)] // tests may panic (and send signals); the lints guard library code
 
 mod audit_skips;
+mod cluster;
 mod durability;
 mod engine;
 mod faults;
@@ -12,6 +13,7 @@ mod plugins;
 mod practice;
 mod qc;
 mod real_takes;
+mod scaleout;
 mod soundreport;
 mod steps;
 mod support;

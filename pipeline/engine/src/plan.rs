@@ -255,7 +255,10 @@ fn plan_one(
 
 /// A destination that exists must hold exactly what this run would write (then it counts as
 /// delivered); anything else is a conflict.
-fn existing_destination(file: &PlannedFile, derivation: &str) -> Result<Option<String>, String> {
+pub(crate) fn existing_destination(
+    file: &PlannedFile,
+    derivation: &str,
+) -> Result<Option<String>, String> {
     let existing = match std::fs::symlink_metadata(&file.destination) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),

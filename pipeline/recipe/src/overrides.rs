@@ -9,8 +9,9 @@ const KNOWN_KEYS: &str =
     "recipe.name, vars.NAME, input.include, input.exclude, output.dir, manifest.hashes, \
      qc.silence_dbfs, qc.clip_run, qc.loudness, qc.enabled, step.N.KEY (N from 1)";
 
-/// The environment variable that is not a recipe key.
-const PLUGIN_PATH_VAR: &str = "ROLLCALL_PLUGIN_PATH";
+/// The environment variables that are not recipe keys: the plugin path, and the binary the cluster
+/// scripts run (`cluster/slurm/*.sbatch`).
+const NOT_RECIPE_VARS: [&str; 2] = ["ROLLCALL_PLUGIN_PATH", "ROLLCALL_BIN"];
 
 /// One override as given, before it is checked.
 #[derive(Clone, Debug)]
@@ -45,7 +46,9 @@ pub(crate) fn collect(
     let mut out = Vec::new();
     let mut env_vars: Vec<&(String, String)> = env
         .iter()
-        .filter(|(name, _)| name.starts_with("ROLLCALL_") && name != PLUGIN_PATH_VAR)
+        .filter(|(name, _)| {
+            name.starts_with("ROLLCALL_") && !NOT_RECIPE_VARS.contains(&name.as_str())
+        })
         .collect();
     env_vars.sort();
     for (name, value) in env_vars {

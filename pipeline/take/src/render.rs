@@ -13,7 +13,7 @@ use crate::TakeError;
 const BEXT_DESCRIPTION_BYTES: usize = 256;
 
 /// One field a run changes, for the dry run and the report.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldChange {
     /// What changes: `file name`, `iXML SCENE`, `bext TRK3`, `track 3 name`, `channels`.
     pub field: String,
