@@ -108,6 +108,7 @@ pub fn plan_command(args: PlanArgs) -> Result<Outcome> {
         vars: recipe.vars.clone(),
         derivation: derivation(&recipe),
         roll_scheme: roll_scheme(&recipe),
+        keep_for_checks: !checks.is_empty(),
     };
     let mut planned = match plan(&walk, &steps, &options) {
         Ok(planned) => planned,
