@@ -279,7 +279,8 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
         return Err(format!("file name `{name}` is not a file name"));
     }
     if name.chars().any(|c| {
-        c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
+        rollcall_sdk::template::is_hidden_control(c)
+            || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
     }) {
         return Err(format!(
             "file name {name:?} contains a character that is unsafe in file names"

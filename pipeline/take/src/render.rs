@@ -76,10 +76,19 @@ pub fn render(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file_name = changes
-        .file_name
-        .clone()
-        .unwrap_or_else(|| source_name.clone());
+    // A source name carrying terminal escapes or bidi controls is delivered with `_` in their place.
+    let file_name = changes.file_name.clone().unwrap_or_else(|| {
+        source_name
+            .chars()
+            .map(|c| {
+                if rollcall_sdk::template::is_hidden_control(c) {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    });
     let renamed = file_name != source_name;
     let source_tracks = source.tracks();
     let mut report = Vec::new();
