@@ -127,7 +127,7 @@ fn set_parses_toml_lists_refuses_bare_comma_lists_and_resolves_paths_from_the_cu
     assert!(
         stderr(&output).contains("--set step.1.drop=MixR,Boom")
             && stderr(&output).contains("[\"MixR\", \"Boom\"]")
-            && !stderr(&output).contains("layout.toml:"),
+            && !stderr(&output).contains("layout.toml:7"),
         "{}",
         describe(&output)
     );
@@ -292,19 +292,19 @@ fn a_latin1_byte_in_the_bext_description_is_read_leniently_and_written_as_ascii(
     let roll = work.path().join("roll");
     let mut spec = eight_track_take("12", "1", 480, 1);
     spec.tracks.truncate(2);
-    spec.note = "CAFE".into();
+    spec.project = "CAFE".into();
     let path = write_take_file(&roll, "T001.WAV", &spec);
     let mut bytes = fs::read(&path).expect("take");
     let at = bytes
-        .windows(10)
-        .position(|w| w == b"sNOTE=CAFE")
-        .expect("note line");
-    bytes[at + 9] = 0xE9; // `CAFÉ` in Latin-1, as some recorders write
+        .windows(13)
+        .position(|w| w == b"sPROJECT=CAFE")
+        .expect("project line");
+    bytes[at + 12] = 0xC9; // `CAFÉ` in Latin-1, as some recorders write
     fs::write(&path, bytes).expect("patched");
     let recipe = write_recipe(
         work.path(),
         "note.toml",
-        "[recipe]\nname = \"note\"\n\n[[step]]\nplugin = \"template\"\nnote = \"{note} {scene}\"\n",
+        "[recipe]\nname = \"note\"\n\n[[step]]\nplugin = \"template\"\nnote = \"take {scene}\"\n",
     );
     let out = work.path().join("out");
     let output = run_recipe(&recipe, &[&roll], &out, &[]);
@@ -312,7 +312,13 @@ fn a_latin1_byte_in_the_bext_description_is_read_leniently_and_written_as_ascii(
     let description = delivered_description(&out.join("T001.WAV"));
     assert!(description.iter().all(u8::is_ascii), "{description:?}");
     let text = String::from_utf8_lossy(&description);
-    assert!(text.contains("sNOTE=CAFE 12") || text.contains("sNOTE=CAF? 12"), "{text}");
+    assert!(text.contains("sNOTE=take 12"), "{text}");
+    assert!(text.contains("sPROJECT=CAFE\r\n"), "{text}");
+    assert!(
+        stderr(&output).contains("sPROJECT=CAF\u{c9}` is not plain ASCII; written as `sPROJECT=CAFE`"),
+        "{}",
+        describe(&output)
+    );
 }
 
 #[test]

@@ -192,12 +192,19 @@ fn plan_one(
     crate::checks::add_roll_tokens(&mut take, options.roll_scheme);
     let described_source = take.clone();
     let mut changes = Changes::new(&source);
+    // A step that fails on a file whose iXML could not be read is told why (its metadata is missing
+    // because of that, not because the recorder left it out).
+    let ixml_unread = source
+        .ixml_error
+        .as_ref()
+        .map(|why| format!("; the iXML could not be read: {why}"))
+        .unwrap_or_default();
     for built in steps {
         let edits = crate::watch::watched(&built.plugin, &input.path, || built.step.apply(&take))
-            .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
+            .map_err(|e| format!("step {} ({}): {e}{ixml_unread}", built.index, built.plugin))?;
         changes
             .apply(&mut take, edits)
-            .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
+            .map_err(|e| format!("step {} ({}): {e}{ixml_unread}", built.index, built.plugin))?;
     }
     let rendered = render(&source, &changes, &options.derivation).map_err(|e| e.to_string())?;
     let folder = check_folder(rendered.folder.as_deref().unwrap_or(&input_folder))?;

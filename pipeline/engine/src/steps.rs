@@ -74,12 +74,22 @@ pub fn build_steps(recipe: &Recipe, host: &PluginHost) -> Result<Vec<BuiltStep>,
                 step,
             }),
             Err(e) => {
-                let line = recipe.line_of(spec.index, e.key.as_deref());
+                // A key set on the command line is named as given there, not by a recipe line.
+                let origin = e
+                    .key
+                    .as_deref()
+                    .and_then(|key| recipe.override_of(spec.index, key));
+                let place = match origin {
+                    Some(origin) => origin.to_string(),
+                    None => format!(
+                        "{}:{}",
+                        recipe.path.display(),
+                        recipe.line_of(spec.index, e.key.as_deref())
+                    ),
+                };
                 problems.push(format!(
-                    "{}:{line}: step {} (`{}`): {e}",
-                    recipe.path.display(),
-                    spec.index,
-                    spec.plugin
+                    "{place}: step {} (`{}`): {e}",
+                    spec.index, spec.plugin
                 ));
             }
         }

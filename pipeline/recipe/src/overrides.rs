@@ -94,7 +94,12 @@ pub(crate) fn resolve(
             if o.value.is_empty() {
                 return Err(err("`output.dir` must not be empty".into()));
             }
-            (segments.join("."), string())
+            // Like `--out`, from the current folder (a recipe's own `dir` is from the recipe's).
+            let dir = from_current_folder(&o.value);
+            (
+                segments.join("."),
+                config::Value::new(None, config::ValueKind::String(dir)),
+            )
         }
         ["input", which @ ("include" | "exclude")] => {
             let patterns = parse_list(&o.value).map_err(err)?;
@@ -137,7 +142,18 @@ pub(crate) fn resolve(
             if *key == "plugin" {
                 check_plugin_name(&o.value).map_err(|m| err(format!("`plugin`: {m}")))?;
             }
-            let value = coerce_like(existing, &o.value)
+            // A value naming a file or folder that exists from the current folder (`cast.csv`) is
+            // that path, like `--out`; steps resolve other relative paths from the recipe's folder.
+            let text = if existing.is_none_or(toml::Value::is_str)
+                && Path::new(&o.value).is_relative()
+                && !o.value.trim().is_empty()
+                && Path::new(&o.value).exists()
+            {
+                from_current_folder(&o.value)
+            } else {
+                o.value.clone()
+            };
+            let value = coerce_like(existing, &text)
                 .map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
             (format!("step[{}].{key}", n - 1), value)
         }
@@ -210,9 +226,30 @@ fn parse_list(text: &str) -> Result<Vec<String>, String> {
     }
 }
 
-/// Type an override's text like the value it replaces (strings stay strings; a new key is a string).
+/// A path given on the command line, made absolute from the current folder.
+fn from_current_folder(path: &str) -> String {
+    std::path::absolute(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.to_string())
+}
+
+/// A TOML array written on the command line (`["MixR", "Boom"]`).
+fn toml_array(text: &str) -> Result<config::Value, String> {
+    #[derive(serde::Deserialize)]
+    struct List {
+        v: toml::Value,
+    }
+    let list = toml::from_str::<List>(&format!("v = {text}"))
+        .map_err(|e| format!("expected a TOML array: {}", e.message()))?;
+    Ok(to_config(&list.v))
+}
+
+/// Type an override's text like the value it replaces (strings stay strings; a new key is a string,
+/// or a list when written as a TOML array). A list-valued key takes a TOML array or one bare item; a
+/// bare value with commas is refused, since a pattern may itself hold a comma.
 fn coerce_like(existing: Option<&toml::Value>, text: &str) -> Result<config::Value, String> {
     let kind = match existing {
+        None if text.trim_start().starts_with('[') => return toml_array(text),
         None | Some(toml::Value::String(_)) | Some(toml::Value::Datetime(_)) => {
             config::ValueKind::String(text.to_string())
         }
@@ -233,13 +270,17 @@ fn coerce_like(existing: Option<&toml::Value>, text: &str) -> Result<config::Val
         },
         Some(toml::Value::Array(_)) => {
             if text.trim_start().starts_with('[') {
-                #[derive(serde::Deserialize)]
-                struct List {
-                    v: toml::Value,
-                }
-                let list = toml::from_str::<List>(&format!("v = {text}"))
-                    .map_err(|e| format!("expected a TOML array: {}", e.message()))?;
-                return Ok(to_config(&list.v));
+                return toml_array(text);
+            }
+            if text.contains(',') {
+                let items: Vec<String> = text
+                    .split(',')
+                    .map(|item| format!("{:?}", item.trim()))
+                    .collect();
+                return Err(format!(
+                    "is a list: write it as a TOML array, `[{}]` (quote the whole --set for the shell); a bare value is a list of one item",
+                    items.join(", ")
+                ));
             }
             config::ValueKind::Array(vec![config::Value::new(
                 None,

@@ -437,6 +437,26 @@ pub fn render(
                     }
                 }
             }
+            // bext text is read leniently (a Latin-1 byte is that character) and written as ASCII:
+            // each line the recorder wrote with other characters is transliterated, and said.
+            if !description.is_ascii() {
+                for line in description.split("\r\n").filter(|l| !l.is_ascii()) {
+                    warnings.push(format!(
+                        "bext description line `{line}` is not plain ASCII; written as `{}`",
+                        ascii_text(line)
+                    ));
+                }
+                description = ascii_text(&description);
+            }
+            for text in [
+                &mut bext.originator,
+                &mut bext.originator_reference,
+                &mut bext.coding_history,
+            ] {
+                if !text.is_ascii() {
+                    *text = ascii_text(text);
+                }
+            }
             if description.len() > BEXT_DESCRIPTION_BYTES {
                 return Err(TakeError::Edit(format!(
                     "the bext description would be {} bytes, more than the {BEXT_DESCRIPTION_BYTES} bext allows",
@@ -815,6 +835,20 @@ fn slate_disagreements(
                 .to_string();
             (!ixml.is_empty() && bext != to_bext_ascii(&ixml) && bext != ixml)
                 .then(|| (key.to_string(), bext, ixml))
+        })
+        .collect()
+}
+
+/// bext text as ASCII: ASCII (line ends included) kept, every other character transliterated
+/// (`É` to `E`, see [`to_bext_ascii`]).
+fn ascii_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                to_bext_ascii(c.encode_utf8(&mut [0; 4]))
+            }
         })
         .collect()
 }
