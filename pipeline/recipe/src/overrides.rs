@@ -21,6 +21,8 @@ pub(crate) struct Override {
     pub segments: Vec<String>,
     /// The value, as text.
     pub value: String,
+    /// Given with `--set` (its paths are from the current folder), not by the environment.
+    pub command_line: bool,
 }
 
 /// An override checked against the schema: where it goes and what it sets.
@@ -54,6 +56,7 @@ pub(crate) fn collect(
             origin: format!("environment variable {name}"),
             segments: rest.split("__").map(str::to_lowercase).collect(),
             value: value.clone(),
+            command_line: false,
         });
     }
     for set in sets {
@@ -65,6 +68,7 @@ pub(crate) fn collect(
             origin,
             segments: key.trim().split('.').map(str::to_string).collect(),
             value: value.to_string(),
+            command_line: true,
         });
     }
     Ok(out)
@@ -94,8 +98,13 @@ pub(crate) fn resolve(
             if o.value.is_empty() {
                 return Err(err("`output.dir` must not be empty".into()));
             }
-            // Like `--out`, from the current folder (a recipe's own `dir` is from the recipe's).
-            let dir = from_current_folder(&o.value);
+            // With `--set`, like `--out`, from the current folder (the recipe's own `dir` and an
+            // environment variable's are from the recipe's folder).
+            let dir = if o.command_line {
+                from_current_folder(&o.value)
+            } else {
+                o.value.clone()
+            };
             (
                 segments.join("."),
                 config::Value::new(None, config::ValueKind::String(dir)),
@@ -144,7 +153,8 @@ pub(crate) fn resolve(
             }
             // A value naming a file or folder that exists from the current folder (`cast.csv`) is
             // that path, like `--out`; steps resolve other relative paths from the recipe's folder.
-            let text = if existing.is_none_or(toml::Value::is_str)
+            let text = if o.command_line
+                && existing.is_none_or(toml::Value::is_str)
                 && Path::new(&o.value).is_relative()
                 && !o.value.trim().is_empty()
                 && Path::new(&o.value).exists()
