@@ -87,7 +87,12 @@ fn recipe_and_side_file_mistakes_are_refused_by_check_and_run_before_writing() {
             fs::write(dir.join("cast.csv"), cast).expect("cast");
         }
         let checked = check(&recipe, &[]);
-        assert_eq!(checked.status.code(), Some(2), "{what}: {}", describe(&checked));
+        assert_eq!(
+            checked.status.code(),
+            Some(2),
+            "{what}: {}",
+            describe(&checked)
+        );
         let out = dir.join("out");
         let ran = run_recipe(&recipe, &[&roll], &out, &[]);
         assert_eq!(ran.status.code(), Some(2), "{what}: {}", describe(&ran));
@@ -121,7 +126,12 @@ fn set_parses_toml_lists_refuses_bare_comma_lists_and_resolves_paths_from_the_cu
         &recipe,
         &[&roll],
         &out,
-        &["--set", "step.1.drop=MixR,Boom", "--set", "step.2.csv=cast.csv"],
+        &[
+            "--set",
+            "step.1.drop=MixR,Boom",
+            "--set",
+            "step.2.csv=cast.csv",
+        ],
     );
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(
@@ -170,11 +180,23 @@ fn quiet_silences_plugin_info_lines_and_keeps_their_warnings() {
     );
     let loud = run_recipe(&recipe, &[&roll], &work.path().join("out1"), &[]);
     assert_eq!(loud.status.code(), Some(0), "{}", describe(&loud));
-    assert!(stderr(&loud).contains("looked at T001.WAV"), "{}", describe(&loud));
-    assert!(stderr(&loud).contains("worried about T001.WAV"), "{}", describe(&loud));
+    assert!(
+        stderr(&loud).contains("looked at T001.WAV"),
+        "{}",
+        describe(&loud)
+    );
+    assert!(
+        stderr(&loud).contains("worried about T001.WAV"),
+        "{}",
+        describe(&loud)
+    );
     let quiet = run_recipe(&recipe, &[&roll], &work.path().join("out2"), &["--quiet"]);
     assert_eq!(quiet.status.code(), Some(0), "{}", describe(&quiet));
-    assert!(!stderr(&quiet).contains("looked at"), "{}", describe(&quiet));
+    assert!(
+        !stderr(&quiet).contains("looked at"),
+        "{}",
+        describe(&quiet)
+    );
     assert!(
         stderr(&quiet).contains("warning") && stderr(&quiet).contains("worried about T001.WAV"),
         "{}",
@@ -190,8 +212,16 @@ fn an_over_long_destination_fails_that_file_alone() {
     let long_scene = format!("1{}", "A".repeat(4_800));
     // A 241-byte scene used in 20 folder levels: every name fits, the path (~4.8 KB) does not.
     let deep_scene = format!("2{}", "B".repeat(240));
-    write_take_file(&roll, "T001.WAV", &eight_track_take(&long_scene, "1", 480, 1));
-    write_take_file(&roll, "T002.WAV", &eight_track_take(&deep_scene, "1", 480, 2));
+    write_take_file(
+        &roll,
+        "T001.WAV",
+        &eight_track_take(&long_scene, "1", 480, 1),
+    );
+    write_take_file(
+        &roll,
+        "T002.WAV",
+        &eight_track_take(&deep_scene, "1", 480, 2),
+    );
     write_take_file(&roll, "T003.WAV", &eight_track_take("3", "1", 480, 3));
     let folder = format!("{{episode}}{}", "/{scene}".repeat(20));
     let recipe = write_recipe(
@@ -216,7 +246,10 @@ fn an_over_long_destination_fails_that_file_alone() {
     }
     // Reasons are short enough to read: the names are abbreviated.
     assert!(said.len() < 4_000, "{said}");
-    let delivered: Vec<String> = tree(&out).into_iter().filter(|f| f.ends_with(".WAV")).collect();
+    let delivered: Vec<String> = tree(&out)
+        .into_iter()
+        .filter(|f| f.ends_with(".WAV"))
+        .collect();
     assert_eq!(delivered, vec![format!("3{}/T003.WAV", "/3".repeat(20))]);
 }
 
@@ -323,7 +356,8 @@ fn a_latin1_byte_in_the_bext_description_is_read_leniently_and_written_as_ascii(
     assert!(text.contains("sNOTE=take 12"), "{text}");
     assert!(text.contains("sPROJECT=CAFE\r\n"), "{text}");
     assert!(
-        stderr(&output).contains("sPROJECT=CAF\u{c9}` is not plain ASCII; written as `sPROJECT=CAFE`"),
+        stderr(&output)
+            .contains("sPROJECT=CAF\u{c9}` is not plain ASCII; written as `sPROJECT=CAFE`"),
         "{}",
         describe(&output)
     );
@@ -355,11 +389,18 @@ fn terminal_escapes_and_bidi_controls_are_escaped_in_output_and_replaced_in_name
     assert_eq!(run.status.code(), Some(0), "{}", describe(&run));
     let report = report_text(&out);
     let raw = |text: &str| {
-        text.chars()
-            .any(|c| c == '\u{1b}' || c == '\u{7}' || ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c))
+        text.chars().any(|c| {
+            c == '\u{1b}'
+                || c == '\u{7}'
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        })
     };
     for (what, text) in [
-        ("dry run stdout", String::from_utf8_lossy(&dry.stdout).into_owned()),
+        (
+            "dry run stdout",
+            String::from_utf8_lossy(&dry.stdout).into_owned(),
+        ),
         ("dry run stderr", stderr(&dry)),
         ("run stderr", stderr(&run)),
         ("report", report),
@@ -371,12 +412,18 @@ fn terminal_escapes_and_bidi_controls_are_escaped_in_output_and_replaced_in_name
         "{}",
         describe(&dry)
     );
-    let delivered: Vec<String> = tree(&out).into_iter().filter(|f| f.ends_with(".WAV")).collect();
+    let delivered: Vec<String> = tree(&out)
+        .into_iter()
+        .filter(|f| f.ends_with(".WAV"))
+        .collect();
     assert_eq!(delivered.len(), 2, "{delivered:?}");
     for name in &delivered {
         assert!(!raw(name), "delivered name {name:?}");
     }
-    assert!(delivered.contains(&"12-1-A_[31mRED_X.WAV".to_string()), "{delivered:?}");
+    assert!(
+        delivered.contains(&"12-1-A_[31mRED_X.WAV".to_string()),
+        "{delivered:?}"
+    );
 }
 
 #[test]
@@ -404,8 +451,20 @@ fn destinations_equal_under_unicode_normalisation_or_case_folding_are_withheld()
     let output = run_recipe(&recipe, &[&roll], &out, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     let said = stderr(&output);
-    assert_eq!(said.matches("withheld: ").count(), 6, "{}", describe(&output));
-    assert_eq!(said.matches("collision: 2 different takes").count(), 6, "{said}");
-    let delivered: Vec<String> = tree(&out).into_iter().filter(|f| f.ends_with(".WAV")).collect();
+    assert_eq!(
+        said.matches("withheld: ").count(),
+        6,
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(
+        said.matches("collision: 2 different takes").count(),
+        6,
+        "{said}"
+    );
+    let delivered: Vec<String> = tree(&out)
+        .into_iter()
+        .filter(|f| f.ends_with(".WAV"))
+        .collect();
     assert_eq!(delivered, vec!["Harbor.WAV".to_string()]);
 }

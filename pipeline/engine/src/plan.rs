@@ -201,7 +201,9 @@ fn plan_one(
         .unwrap_or_default();
     for built in steps {
         let edits = crate::watch::watched(&built.plugin, &input.path, || built.step.apply(&take))
-            .map_err(|e| format!("step {} ({}): {e}{ixml_unread}", built.index, built.plugin))?;
+            .map_err(|e| {
+            format!("step {} ({}): {e}{ixml_unread}", built.index, built.plugin)
+        })?;
         changes
             .apply(&mut take, edits)
             .map_err(|e| format!("step {} ({}): {e}{ixml_unread}", built.index, built.plugin))?;

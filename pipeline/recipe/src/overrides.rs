@@ -163,8 +163,8 @@ pub(crate) fn resolve(
             } else {
                 o.value.clone()
             };
-            let value = coerce_like(existing, &text)
-                .map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
+            let value =
+                coerce_like(existing, &text).map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
             (format!("step[{}].{key}", n - 1), value)
         }
         ["qc", key @ ("silence_dbfs" | "clip_run" | "loudness" | "enabled")] => {

@@ -104,10 +104,7 @@ fn check_patterns(key: &str, patterns: &[String]) -> Result<(), StepError> {
     if patterns.iter().any(|p| p.trim().is_empty()) {
         return Err(StepError::at_key(key, "an empty pattern matches nothing"));
     }
-    if let Some(pattern) = patterns
-        .iter()
-        .find(|p| p.contains(['[', ']', '{', '}']))
-    {
+    if let Some(pattern) = patterns.iter().find(|p| p.contains(['[', ']', '{', '}'])) {
         return Err(StepError::at_key(
             key,
             format!(

@@ -341,9 +341,10 @@ impl StepContext {
         let Some(known) = &self.known_tokens else {
             return Ok(());
         };
-        match template.tokens().find(|t| {
-            !template::TOKENS.contains(t) && !own.contains(t) && !known.contains(*t)
-        }) {
+        match template
+            .tokens()
+            .find(|t| !template::TOKENS.contains(t) && !own.contains(t) && !known.contains(*t))
+        {
             None => Ok(()),
             Some(unknown) => {
                 let mut names: Vec<&str> = template::TOKENS.to_vec();

@@ -653,4 +653,33 @@ mod tests {
         assert_eq!(err.key.as_deref(), Some("mix"));
         assert!(step_config::<Config>(&context("csv = \"a\"")).is_ok());
     }
+
+    #[test]
+    fn open_quotes_line_breaks_and_short_rows_name_row_and_column() {
+        let open =
+            CsvTable::parse("cast.csv", b"track,character\nLav1,\"ZOE\nLav2,B\n").unwrap_err();
+        assert_eq!(
+            open.to_string(),
+            "cast.csv: row 2, column `character`: a quote opens here and is never closed"
+        );
+        let broken = CsvTable::parse("cast.csv", b"track,character\nLav1,\"ZO\nE\"\n").unwrap_err();
+        assert!(
+            broken
+                .to_string()
+                .starts_with("cast.csv: row 2, column `character`: a line break inside the cell"),
+            "{broken}"
+        );
+        let doubled = CsvTable::parse("cast.csv", b"track,character\nLav1,\"say \"\"hi\"\"\"\n");
+        assert_eq!(
+            doubled.unwrap().rows()[0].get("character"),
+            Some("say \"hi\"")
+        );
+        let short = CsvTable::parse("cast.csv", b"track,character,mic\nLav1\nLav2,,\n").unwrap();
+        let error = short.rows()[0].cell("character").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cast.csv: row 2, column `character`: no cell: the row ends after 1 of the 3 columns"
+        );
+        assert_eq!(short.rows()[1].cell("character"), Ok(""));
+    }
 }

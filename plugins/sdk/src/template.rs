@@ -123,7 +123,10 @@ impl Template {
             )));
         }
         safe_folder(&shape).map(|_| ()).map_err(|e| {
-            StepError::new(e.message.replace(&format!("`{shape}`"), &format!("`{}`", self.source)))
+            StepError::new(
+                e.message
+                    .replace(&format!("`{shape}`"), &format!("`{}`", self.source)),
+            )
         })
     }
 
@@ -496,5 +499,42 @@ mod tests {
         assert!(safe_folder("").is_err());
         assert!(safe_folder("/").is_err());
         assert!(safe_folder("./.").is_err());
+    }
+
+    #[test]
+    fn folder_templates_are_checked_whatever_their_tokens() {
+        let check = |t: &str| Template::parse(t).and_then(|t| t.check_folder());
+        assert!(check("EP{episode}/{tape}").is_ok());
+        assert!(check("{a}..{b}").is_ok());
+        let up = check("../{episode}").unwrap_err();
+        assert!(up.message.contains("`../{episode}`"), "{}", up.message);
+        assert!(check("{episode}/../x").is_err());
+        assert!(check("/abs/{tape}").is_err());
+        assert!(check("C:{tape}").is_err());
+    }
+
+    #[test]
+    fn unknown_tokens_are_refused_only_when_the_host_said_what_is_known() {
+        let template = Template::parse("{show}-{tkae}-{character}").unwrap();
+        let unknown = crate::StepContext::new(toml::Table::new(), ".");
+        assert!(unknown.check_tokens("format", &template, &[]).is_ok());
+        let known = unknown.with_known_tokens(["show".to_string()]);
+        let error = known
+            .check_tokens("format", &template, &["character"])
+            .unwrap_err();
+        assert_eq!(error.key.as_deref(), Some("format"));
+        assert!(error.message.contains("`{tkae}`"), "{}", error.message);
+        let fine = Template::parse("{show}-{scene}-{character}").unwrap();
+        assert!(known.check_tokens("format", &fine, &["character"]).is_ok());
+    }
+
+    #[test]
+    fn hidden_controls_are_escaped_in_output_and_replaced_in_names() {
+        assert_eq!(
+            printable("A\u{1b}[31mB\u{202e}C\nD"),
+            "A\\u{1b}[31mB\\u{202e}C\\nD"
+        );
+        assert_eq!(safe_file_name("A\u{1b}[31mB\u{2066}C"), "A_[31mB_C");
+        assert!(!is_hidden_control('é'));
     }
 }

@@ -131,7 +131,10 @@ impl Step for TrackNamesStep {
                 number: track.parse().ok(),
                 // A row that stops before its character cell is a mistake; an empty cell
                 // (`Lav1,,`) deliberately leaves the track as it is.
-                character: row.cell("character").map_err(|e| e.at_key("csv"))?.to_string(),
+                character: row
+                    .cell("character")
+                    .map_err(|e| e.at_key("csv"))?
+                    .to_string(),
                 mic: row.value("mic").map(str::to_string),
                 tape: row.value("tape").map(str::to_string),
                 scene: row.value("scene").map(str::to_string),
