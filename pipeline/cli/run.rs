@@ -563,20 +563,21 @@ pub fn printable(value: &str) -> String {
     for c in value.replace("\r\n", "\n").chars() {
         match c {
             '\n' => shown.push_str("\\n"),
-            c if c.is_control() || is_bidi_control(c) => shown.extend(c.escape_default()),
+            c if is_hidden_control(c) => shown.extend(c.escape_default()),
             c => shown.push(c),
         }
     }
     shown
 }
 
-/// The bidirectional controls that reorder what a reader sees (U+061C, U+200E, U+200F, U+202A to
-/// U+202E, U+2066 to U+2069).
-fn is_bidi_control(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-    )
+/// A control character (C0, DEL, C1: terminal escapes) or a bidirectional control that reorders
+/// what a reader sees (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069).
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+                c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// A message of several lines as shown in human output: each line through [`printable`].

@@ -388,6 +388,11 @@ fn terminal_escapes_and_bidi_controls_are_escaped_in_output_and_replaced_in_name
     let run = run_recipe(&recipe, &[&roll], &out, &[]);
     assert_eq!(run.status.code(), Some(0), "{}", describe(&run));
     let report = report_text(&out);
+    let inspected = rollcall()
+        .arg("inspect")
+        .arg(roll.join("T002.WAV"))
+        .output()
+        .expect("inspect runs");
     let raw = |text: &str| {
         text.chars().any(|c| {
             c == '\u{1b}'
@@ -403,6 +408,10 @@ fn terminal_escapes_and_bidi_controls_are_escaped_in_output_and_replaced_in_name
         ),
         ("dry run stderr", stderr(&dry)),
         ("run stderr", stderr(&run)),
+        (
+            "inspect stdout",
+            String::from_utf8_lossy(&inspected.stdout).into_owned(),
+        ),
         ("report", report),
     ] {
         assert!(!raw(&text), "{what} carries raw controls: {text:?}");
