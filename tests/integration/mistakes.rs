@@ -142,6 +142,16 @@ fn set_parses_toml_lists_refuses_bare_comma_lists_and_resolves_paths_from_the_cu
         describe(&output)
     );
     assert!(!out.exists());
+    // A value a step refuses is named by its --set argument too.
+    let checked = check(&recipe, &["--set", "step.1.mix=[\"Mix[*\"]"]);
+    assert_eq!(checked.status.code(), Some(2), "{}", describe(&checked));
+    assert!(
+        stderr(&checked).contains(
+            "--set step.1.mix=[\"Mix[*\"]: step 1 (`channel-layout`): key `mix`: invalid pattern"
+        ) && !stderr(&checked).contains("layout.toml:6"),
+        "{}",
+        describe(&checked)
+    );
     // A TOML list is a list; the cast list given with --set is found in the current folder.
     let cwd = work.path().join("here");
     fs::create_dir_all(&cwd).expect("cwd");
