@@ -364,6 +364,14 @@ fn a_latin1_byte_in_the_bext_description_is_read_leniently_and_written_as_ascii(
     assert!(description.iter().all(u8::is_ascii), "{description:?}");
     let text = String::from_utf8_lossy(&description);
     assert!(text.contains("sNOTE=take 12"), "{text}");
+    // A copy leaves the recorder's bext as it is, byte for byte.
+    let copy = write_recipe(work.path(), "copy.toml", "[recipe]\nname = \"copy\"\n");
+    let copied = run_recipe(&copy, &[&roll], &work.path().join("copy"), &[]);
+    assert_eq!(copied.status.code(), Some(0), "{}", describe(&copied));
+    assert_eq!(
+        fs::read(work.path().join("copy").join("T001.WAV")).expect("copy"),
+        fs::read(&path).expect("source")
+    );
     assert!(text.contains("sPROJECT=CAFE\r\n"), "{text}");
     assert!(
         stderr(&output)

@@ -437,26 +437,6 @@ pub fn render(
                     }
                 }
             }
-            // bext text is read leniently (a Latin-1 byte is that character) and written as ASCII:
-            // each line the recorder wrote with other characters is transliterated, and said.
-            if !description.is_ascii() {
-                for line in description.split("\r\n").filter(|l| !l.is_ascii()) {
-                    warnings.push(format!(
-                        "bext description line `{line}` is not plain ASCII; written as `{}`",
-                        ascii_text(line)
-                    ));
-                }
-                description = ascii_text(&description);
-            }
-            for text in [
-                &mut bext.originator,
-                &mut bext.originator_reference,
-                &mut bext.coding_history,
-            ] {
-                if !text.is_ascii() {
-                    *text = ascii_text(text);
-                }
-            }
             if description.len() > BEXT_DESCRIPTION_BYTES {
                 return Err(TakeError::Edit(format!(
                     "the bext description would be {} bytes, more than the {BEXT_DESCRIPTION_BYTES} bext allows",
@@ -487,6 +467,43 @@ pub fn render(
                         .collect::<Vec<_>>()
                         .join(",")
                 ));
+            }
+            // bext text is read leniently (a Latin-1 byte is that character). When the chunk is
+            // written anew, its text is written as ASCII: each line the recorder wrote with other
+            // characters is transliterated, and said. A chunk left as it is stays byte for byte.
+            if bext != *original {
+                if !bext.description.is_ascii() {
+                    for line in bext.description.split("\r\n").filter(|l| !l.is_ascii()) {
+                        warnings.push(format!(
+                            "bext description line `{line}` is not plain ASCII; written as `{}`",
+                            ascii_text(line)
+                        ));
+                    }
+                    let ascii = ascii_text(&bext.description);
+                    if ascii.len() > BEXT_DESCRIPTION_BYTES {
+                        return Err(TakeError::Edit(format!(
+                            "the bext description would be {} bytes in ASCII, more than the {BEXT_DESCRIPTION_BYTES} bext allows; its lines not in ASCII: {}",
+                            ascii.len(),
+                            bext.description
+                                .split("\r\n")
+                                .filter(|l| !l.is_ascii())
+                                .collect::<Vec<_>>()
+                                .join(" | ")
+                        )));
+                    }
+                    bext.description = ascii;
+                }
+                for text in [
+                    &mut bext.originator,
+                    &mut bext.originator_reference,
+                    &mut bext.origination_date,
+                    &mut bext.origination_time,
+                    &mut bext.coding_history,
+                ] {
+                    if !text.is_ascii() {
+                        *text = ascii_text(text);
+                    }
+                }
             }
             if bext == *original {
                 None
