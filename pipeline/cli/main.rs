@@ -59,11 +59,32 @@ enum Command {
     Finish(finish::FinishArgs),
 }
 
-/// Writes one line to stdout, ignoring a closed pipe (see `outln!`).
+/// Writes one line to stdout, ignoring a closed pipe (see `outln!`). Terminal escapes and bidi
+/// controls that reach it from names or metadata are written as `\u001b`, `\u202e` (a form that is
+/// also a valid escape inside a JSON string); line breaks and tabs are kept.
 pub fn print_line(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
+    let text = args.to_string();
+    let text = if text
+        .chars()
+        .any(|c| c != '\n' && c != '\t' && run::is_hidden_control(c))
+    {
+        text.chars()
+            .map(|c| {
+                if c != '\n' && c != '\t' && run::is_hidden_control(c) {
+                    format!("\\u{:04x}", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        text
+    };
     let mut out = std::io::stdout().lock();
-    let _ = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    let _ = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"));
 }
 
 /// How a command ended, mapped to the exit code.

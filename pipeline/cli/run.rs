@@ -80,6 +80,7 @@ pub(crate) fn derivation(recipe: &Recipe) -> String {
 /// Load the recipe, exchange hellos with every plugin and build every step and check from its
 /// table (a step's or check's `new` is its validation); touch no audio.
 pub fn check(args: CheckArgs) -> Result<Outcome> {
+    install_plugin_log(false);
     let result = load_recipe(&args.recipe, &args.set).and_then(|recipe| {
         let host = PluginHost::new(&args.plugin_dirs.dirs);
         let steps = build_steps(&recipe, &host);
@@ -120,7 +121,7 @@ pub fn check(args: CheckArgs) -> Result<Outcome> {
             Ok(Outcome::Success)
         }
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             Ok(Outcome::Invalid)
         }
     }
@@ -128,18 +129,19 @@ pub fn check(args: CheckArgs) -> Result<Outcome> {
 
 /// Plan the batch, check it whole, then (unless dry) write, verify and report.
 pub fn run(args: RunArgs) -> Result<Outcome> {
+    install_plugin_log(args.quiet);
     let prepared = prepare(&args);
     let (recipe, steps, checks, out_root) = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             return Ok(Outcome::Invalid);
         }
     };
     let walk = match find_inputs(&args.inputs, &recipe.input) {
         Ok(walk) => walk,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             return Ok(Outcome::Invalid);
         }
     };
@@ -193,7 +195,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         match lock_output(&out_root) {
             Ok(lock) => Some(lock),
             Err(e) => {
-                eprintln!("rollcall: {e}");
+                eprintln!("rollcall: {}", printable_lines(&e.to_string()));
                 return Ok(Outcome::Invalid);
             }
         }
@@ -213,7 +215,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let mut plan = match plan(&walk, &steps, &options) {
         Ok(plan) => plan,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             return Ok(Outcome::Invalid);
         }
     };
@@ -225,7 +227,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let mixer_reports = match mixer_reports(&recipe) {
         Ok(reports) => reports,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             return Ok(Outcome::Invalid);
         }
     };
@@ -340,7 +342,7 @@ pub(crate) fn conclude(
             };
             eprintln!(
                 "rollcall: {word}: {}: {}",
-                file.source.display(),
+                shown(&file.source),
                 printable(reason.strip_prefix("withheld: ").unwrap_or(reason))
             );
         }
@@ -350,7 +352,7 @@ pub(crate) fn conclude(
                     eprintln!(
                         "rollcall: {}: {}: {}: {}",
                         finding.severity,
-                        file.source.display(),
+                        shown(&file.source),
                         finding.rule,
                         printable(&finding.message)
                     );
@@ -359,7 +361,7 @@ pub(crate) fn conclude(
             for warning in &file.warnings {
                 eprintln!(
                     "rollcall: warning: {}: {}",
-                    file.source.display(),
+                    shown(&file.source),
                     printable(warning)
                 );
             }
@@ -367,7 +369,7 @@ pub(crate) fn conclude(
                 eprintln!(
                     "rollcall: {}: {}: {} [{}]",
                     finding.severity,
-                    file.source.display(),
+                    shown(&file.source),
                     printable(&finding.message),
                     finding.rule
                 );
@@ -543,8 +545,8 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
             };
             outln!(
                 "{} -> {}{state}",
-                file.source.display(),
-                file.relative_destination
+                shown(&file.source),
+                printable(&file.relative_destination)
             );
             for change in &file.field_changes {
                 match &change.old {
@@ -558,11 +560,15 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
                 }
             }
             for warning in &file.warnings {
-                outln!("    warning: {warning}");
+                outln!("    warning: {}", printable(warning));
             }
         }
         for skipped in &plan.skipped {
-            outln!("{} -> skipped: {}", skipped.path.display(), skipped.reason);
+            outln!(
+                "{} -> skipped: {}",
+                shown(&skipped.path),
+                printable(&skipped.reason)
+            );
         }
         outln!(
             "{} files planned into {}, {} skipped; nothing written (dry run)",
@@ -578,8 +584,8 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
     })
 }
 
-/// Values shown on one line: line breaks as `\n`, other control characters escaped; an empty value as
-/// `""`.
+/// Values shown on one line: line breaks as `\n`, other control characters (terminal escapes) and
+/// bidi controls escaped (`\u{1b}`, `\u{202e}`); an empty value as `""`.
 pub(crate) fn printable(value: &str) -> String {
     if value.is_empty() {
         return "\"\"".to_string();
@@ -588,11 +594,50 @@ pub(crate) fn printable(value: &str) -> String {
     for c in value.replace("\r\n", "\n").chars() {
         match c {
             '\n' => shown.push_str("\\n"),
-            c if c.is_control() => shown.extend(c.escape_default()),
+            c if is_hidden_control(c) => shown.extend(c.escape_default()),
             c => shown.push(c),
         }
     }
     shown
+}
+
+/// A control character (C0, DEL, C1: terminal escapes) or a bidirectional control that reorders
+/// what a reader sees (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069).
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+                c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A message of several lines as shown in human output: each line through [`printable`].
+pub fn printable_lines(text: &str) -> String {
+    text.lines().map(printable).collect::<Vec<_>>().join("\n")
+}
+
+/// A path as shown in human output: see [`printable`].
+pub fn shown(path: &Path) -> String {
+    printable(&path.display().to_string())
+}
+
+/// Send plugins' log lines through rollcall's output: escaped, prefixed with the plugin's name;
+/// information lines dropped under `--quiet`, warnings always shown.
+fn install_plugin_log(quiet: bool) {
+    rollcall_host::set_plugin_log_sink(Arc::new(move |level, plugin, message| {
+        let label = match level {
+            rollcall_host::LogLevel::Info if quiet => return,
+            rollcall_host::LogLevel::Info => "info",
+            rollcall_host::LogLevel::Warn => "warning",
+        };
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "rollcall: plugin `{}`: {label}: {}",
+            printable(plugin),
+            printable(message)
+        );
+    }));
 }
 
 /// The output root must be a usable folder apart from every input: not an input, not above one

@@ -9,6 +9,7 @@ mod faults;
 mod hardening;
 mod inspect;
 mod manifest;
+mod mistakes;
 mod plugins;
 mod practice;
 mod qc;
