@@ -1,7 +1,7 @@
 //! bext parse/encode on real chunks, and description `KEY=value` lines from real recorders.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

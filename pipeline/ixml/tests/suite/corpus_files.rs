@@ -1,7 +1,7 @@
 //! Reading and single-element edits on real recorder and DAW iXML documents.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-mod common;
+use crate::common;
 
 use common::*;
 use rollcall_ixml::{Ixml, IxmlEdits, IxmlTrack, TrackRewrite};

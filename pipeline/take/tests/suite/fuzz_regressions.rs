@@ -5,7 +5,7 @@
 //! code.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-#[path = "../../../tests/fuzz/replay/take_changes.rs"]
+#[path = "../../../../tests/fuzz/replay/take_changes.rs"]
 mod take_changes;
 
 use rollgen::{write_take, RecorderStyle, TakeSpec, TrackSpec};

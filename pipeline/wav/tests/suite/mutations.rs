@@ -1,7 +1,7 @@
 //! Random truncations, byte flips and size-field rewrites of corpus files never panic or hang.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

@@ -1,7 +1,7 @@
 //! Every corpus iXML chunk parses or fails with a reason; mutated chunks never panic.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-mod common;
+use crate::common;
 
 use common::*;
 use rollcall_ixml::{Ixml, IxmlEdits, IxmlError, TrackRewrite};

@@ -2,14 +2,14 @@
 //! through the same code the fuzz targets run (tests/fuzz/replay), so a fixed finding stays fixed.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-#[path = "../../../tests/fuzz/replay/harness.rs"]
+#[path = "../../../../tests/fuzz/replay/harness.rs"]
 mod harness;
 
 use harness::{inputs, replay};
 
-#[path = "../../../tests/fuzz/replay/bext_description.rs"]
+#[path = "../../../../tests/fuzz/replay/bext_description.rs"]
 mod bext_description;
-#[path = "../../../tests/fuzz/replay/wav_header.rs"]
+#[path = "../../../../tests/fuzz/replay/wav_header.rs"]
 mod wav_header;
 
 #[test]

@@ -1,7 +1,7 @@
 //! TRACK_LIST rewrites: reorder, drop, new tracks, escaping.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-mod common;
+use crate::common;
 
 use common::*;
 use rollcall_ixml::{Ixml, IxmlEdits, TrackRewrite};

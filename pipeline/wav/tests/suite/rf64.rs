@@ -1,7 +1,7 @@
 //! RF64 / BW64 output: lowered threshold, small 64-bit sources, ds64 tables and a real >4 GiB stream.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-mod common;
+use crate::common;
 
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
 

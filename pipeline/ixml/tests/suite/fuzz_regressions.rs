@@ -2,15 +2,15 @@
 //! through the same code the fuzz targets run (tests/fuzz/replay), so a fixed finding stays fixed.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-#[path = "../../../tests/fuzz/replay/harness.rs"]
+#[path = "../../../../tests/fuzz/replay/harness.rs"]
 mod harness;
 
 use harness::replay;
 
-#[path = "../../../tests/fuzz/replay/recipe.rs"]
-mod recipe;
+#[path = "../../../../tests/fuzz/replay/ixml.rs"]
+mod ixml;
 
 #[test]
-fn recipe_regressions_do_not_panic() {
-    replay("recipe", recipe::exercise);
+fn ixml_regressions_do_not_panic() {
+    replay("ixml", ixml::exercise);
 }

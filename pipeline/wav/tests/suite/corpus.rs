@@ -1,7 +1,7 @@
 //! Every WAV in the shared corpus is either read and rewritten losslessly, or refused with a known reason.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;

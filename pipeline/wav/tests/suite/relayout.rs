@@ -1,7 +1,7 @@
 //! Channel permutation and drop, checked from the outside with `hound`.
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

@@ -1,0 +1,5 @@
+//! Tests of rollcall-take, in one binary (one link instead of one per file).
+#![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
+
+mod corpus_edits;
+mod fuzz_regressions;
