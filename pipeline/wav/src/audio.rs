@@ -16,6 +16,28 @@ pub struct AudioDigest {
 /// Copies the sample at byte offset `offs[i]` of every source frame to slot `i` of the output frame.
 fn permute_n<const N: usize>(src: &[u8], src_ba: usize, offs: &[usize], dst: &mut [u8]) {
     let dst_ba = N * offs.len();
+    // Whole samples at sample-aligned offsets (every real layout): move `[u8; N]` values.
+    if N > 0
+        && !offs.is_empty()
+        && src_ba % N == 0
+        && offs.iter().all(|&o| o % N == 0 && o + N <= src_ba)
+    {
+        let kept: Vec<usize> = offs.iter().map(|&o| o / N).collect();
+        let (src_samples, _) = src.as_chunks::<N>();
+        let (dst_samples, _) = dst.as_chunks_mut::<N>();
+        let src_channels = src_ba / N;
+        for (s, d) in src_samples
+            .chunks_exact(src_channels)
+            .zip(dst_samples.chunks_exact_mut(kept.len()))
+        {
+            for (slot, &channel) in d.iter_mut().zip(&kept) {
+                if let Some(sample) = s.get(channel) {
+                    *slot = *sample;
+                }
+            }
+        }
+        return;
+    }
     for (s, d) in src.chunks_exact(src_ba).zip(dst.chunks_exact_mut(dst_ba)) {
         for (slot, &o) in d.chunks_exact_mut(N).zip(offs) {
             slot.copy_from_slice(&s[o..o + N]);
