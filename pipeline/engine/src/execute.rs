@@ -643,7 +643,9 @@ fn verify(destination: &Path, len: u64, xxh128: u128, frames: u64) -> Result<(),
     let mut hasher = HashingWriter::new(io::sink());
     let mut reader = &delivered;
     io::Seek::seek(&mut reader, io::SeekFrom::Start(0)).map_err(|e| e.to_string())?;
-    let mut buffer = vec![0u8; VERIFY_BLOCK];
+    // A small file's own size, not a whole block: zeroing 1 MiB per file was 4% of a run of small takes.
+    let mut buffer =
+        vec![0u8; usize::try_from(len).map_or(VERIFY_BLOCK, |l| l.clamp(1, VERIFY_BLOCK))];
     loop {
         let n = match reader.read(&mut buffer) {
             Ok(0) => break,
