@@ -62,6 +62,9 @@ pub struct Changes {
     pub tracks: Vec<TrackState>,
     /// True when a step set a channel order that differs from the source.
     pub relaid: bool,
+    /// The show-wide width the bext track names are cut to, when a step set the
+    /// [`rollcall_sdk::BEXT_NAME_WIDTH_TOKEN`] token.
+    pub bext_name_width: Option<usize>,
     /// Warnings of the steps, prefixed with the step.
     pub warnings: Vec<String>,
     /// Findings the steps reported (SDK 1.1 `Edit::Finding`).
@@ -231,6 +234,19 @@ impl Changes {
             Edit::SetToken { name, value } => {
                 if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
                     return Err(format!("token name `{name}` must be letters, digits or _"));
+                }
+                if name == rollcall_sdk::BEXT_NAME_WIDTH_TOKEN {
+                    match value.trim().parse::<usize>() {
+                        Ok(width) if width >= crate::MIN_BEXT_NAME_WIDTH => {
+                            self.bext_name_width = Some(width);
+                        }
+                        _ => {
+                            return Err(format!(
+                                "token `{name}` must be a whole number of characters, at least {}: `{value}`",
+                                crate::MIN_BEXT_NAME_WIDTH
+                            ))
+                        }
+                    }
                 }
                 take.tokens.insert(name, value);
             }
