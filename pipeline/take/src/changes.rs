@@ -377,6 +377,30 @@ mod tests {
     }
 
     #[test]
+    fn the_bext_name_width_token_sets_the_width_and_stays_a_token() {
+        let token = |value: &str| Edit::SetToken {
+            name: rollcall_sdk::BEXT_NAME_WIDTH_TOKEN.to_string(),
+            value: value.to_string(),
+        };
+        let mut changes = Changes::default();
+        let mut take = Take::default();
+        assert_eq!(changes.bext_name_width, None);
+        changes.apply(&mut take, vec![token("14")]).unwrap();
+        assert_eq!(changes.bext_name_width, Some(14));
+        assert_eq!(take.token("bext_name_width").as_deref(), Some("14"));
+        // A later step's width wins.
+        changes.apply(&mut take, vec![token("9")]).unwrap();
+        assert_eq!(changes.bext_name_width, Some(9));
+        for bad in ["2", "0", "-4", "wide", ""] {
+            assert!(
+                changes.apply(&mut take, vec![token(bad)]).is_err(),
+                "{bad:?} is refused"
+            );
+        }
+        assert_eq!(changes.bext_name_width, Some(9));
+    }
+
+    #[test]
     fn file_names_are_single_safe_components() {
         assert!(check_file_name("24A-3.wav").is_ok());
         assert!(check_file_name("../x.wav").is_err());
