@@ -3,16 +3,19 @@
 
 mod audit_skips;
 mod bext_names;
+mod cluster;
 mod durability;
 mod engine;
 mod faults;
 mod hardening;
 mod inspect;
 mod manifest;
+mod mistakes;
 mod plugins;
 mod practice;
 mod qc;
 mod real_takes;
+mod scaleout;
 mod soundreport;
 mod steps;
 mod support;

@@ -59,7 +59,7 @@ impl Default for ExecuteOptions {
 }
 
 /// What happened to one input file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileStatus {
     /// Written and verified.
@@ -94,7 +94,7 @@ impl FileStatus {
 }
 
 /// The result of one input file.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FileOutcome {
     /// The source file.
     pub source: PathBuf,
@@ -117,7 +117,7 @@ pub struct FileOutcome {
 }
 
 /// Hashes of a delivered file's bytes, as lowercase hex (the forms ASC MHL uses).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ContentHash {
     /// XXH3-128 of the whole file (ASC MHL `xxh128`).
     pub xxh128: String,

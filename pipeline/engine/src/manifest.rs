@@ -19,10 +19,11 @@ use crate::output::LOCK_FILE;
 pub use crate::manifest_store::ManifestError;
 
 /// Patterns rollcall adds to every generation it writes: the per-roll sound reports (rewritten by
-/// later runs, so not listed), temp files of a killed run and the output lock. Not anchored with a
+/// later runs, so not listed), temp files of a killed run, the output lock and the shards' parts (`.rollcall/`). Not anchored with a
 /// leading `/`: the reference implementation matches patterns against absolute paths, where an
 /// anchored pattern never matches.
-pub const ROLLCALL_IGNORE_PATTERNS: [&str; 3] = ["reports/", "*.rollcall-partial", LOCK_FILE];
+pub const ROLLCALL_IGNORE_PATTERNS: [&str; 4] =
+    ["reports/", "*.rollcall-partial", LOCK_FILE, ".rollcall/"];
 
 /// How the manifest is written.
 #[derive(Clone, Debug)]

@@ -242,7 +242,7 @@ impl Plugin {
 
     /// Build a step from its recipe table; the plugin's error (or panic) comes back as `Err`.
     pub fn build(&self, context: &StepContext) -> Result<LoadedStep, StepError> {
-        let table = ffi::table_to_toml(&context.table)?;
+        let table = ffi::table_to_toml(&with_known_tokens(context, self.meta.hello.as_ref()))?;
         let recipe_dir = context.recipe_dir.to_string_lossy();
         let logger = HostLogger { log: host_log };
         let new_step = self.module.new_step();
@@ -254,6 +254,24 @@ impl Plugin {
             RResult::RErr(error) => Err(StepError::from(error)),
         }
     }
+}
+
+/// The table sent to a plugin: the step's own, plus the known tokens when the context has them and
+/// the plugin's hello accepts them (a plugin of an older SDK would refuse the extra key).
+fn with_known_tokens(context: &StepContext, hello: Option<&HostHello>) -> toml::Table {
+    let mut table = context.table.clone();
+    let accepts = hello.is_some_and(|h| {
+        h.accepts
+            .iter()
+            .any(|a| a == rollcall_sdk::ffi::hello::ACCEPT_KNOWN_TOKENS)
+    });
+    if let (true, Some(known)) = (accepts, &context.known_tokens) {
+        table.insert(
+            rollcall_sdk::KNOWN_TOKENS_KEY.to_string(),
+            toml::Value::Array(known.iter().cloned().map(toml::Value::String).collect()),
+        );
+    }
+    table
 }
 
 /// A step built by a plugin, ready to be applied to takes from any thread.

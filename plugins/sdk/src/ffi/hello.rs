@@ -27,6 +27,12 @@ pub const KEY_NEEDS: &str = "needs";
 /// Key of a feature the plugin provides (`step`, `check`; repeated).
 pub const KEY_PROVIDES: &str = "provides";
 
+/// Key of something extra the plugin's SDK understands in what the host sends (repeated).
+pub const KEY_ACCEPTS: &str = "accepts";
+/// What a plugin of this SDK accepts: the tokens a template may use, passed with a step's table
+/// under [`crate::KNOWN_TOKENS_KEY`] and taken out of it before the step sees it.
+pub const ACCEPT_KNOWN_TOKENS: &str = "known_tokens";
+
 /// The symbol of a plugin's hello is this prefix followed by the plugin name.
 pub const HELLO_SYMBOL_PREFIX: &str = "rollcall_hello_";
 
@@ -59,7 +65,11 @@ impl FfiHello {
     pub fn plugin(needs: &[&str], provides: &[&str]) -> FfiHello {
         FfiHello::with(
             crate::SDK_VERSION,
-            &[(KEY_NEEDS, needs), (KEY_PROVIDES, provides)],
+            &[
+                (KEY_NEEDS, needs),
+                (KEY_PROVIDES, provides),
+                (KEY_ACCEPTS, &[ACCEPT_KNOWN_TOKENS]),
+            ],
         )
     }
 }
@@ -75,6 +85,8 @@ pub struct HostHello {
     pub needs: Vec<String>,
     /// Features provided (a plugin's hello).
     pub provides: Vec<String>,
+    /// Extras the plugin understands in what the host sends (a plugin's hello; see [`KEY_ACCEPTS`]).
+    pub accepts: Vec<String>,
 }
 
 impl HostHello {
@@ -88,6 +100,7 @@ impl HostHello {
                 KEY_FEATURE => out.features.push(value),
                 KEY_NEEDS => out.needs.push(value),
                 KEY_PROVIDES => out.provides.push(value),
+                KEY_ACCEPTS => out.accepts.push(value),
                 _ => {}
             }
         }
@@ -141,5 +154,6 @@ mod tests {
         assert_eq!(plugin.sdk_version, crate::SDK_VERSION);
         assert_eq!(plugin.needs, vec!["findings"]);
         assert_eq!(plugin.provides, vec!["check"]);
+        assert_eq!(plugin.accepts, vec![ACCEPT_KNOWN_TOKENS]);
     }
 }
