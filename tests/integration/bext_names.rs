@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{describe, raw_chunks, run_recipe, temp_dir, write_recipe, write_take_file};
+use crate::support::{
+    describe, plugin_dir, raw_chunks, rollcall, run_recipe, temp_dir, write_recipe, write_take_file,
+};
 
 /// The cast: `CAPTAIN REYES` (13 characters) is the longest, so the default width is 12.
 const CAST: &str = "track,character,mic\nLav1,CAPTAIN REYES,DPA 4060\nLav2,ZOË,COS-11D\n";
@@ -109,6 +111,38 @@ fn every_take_carries_the_same_shortened_names_and_a_late_take_the_same_bytes() 
             == std::fs::read(out.join("31_2.WAV")).unwrap(),
         "the late take is delivered byte for byte as in the batch"
     );
+
+    // Planned, then applied by one shard (the cluster route): the plan file carries the width.
+    let planned_out = work.path().join("planned-delivery");
+    let plan_file = work.path().join("show.plan.json");
+    let plan = rollcall()
+        .arg("plan")
+        .arg(&recipe)
+        .arg(&rolls)
+        .arg("--out")
+        .arg(&planned_out)
+        .arg("--plan-file")
+        .arg(&plan_file)
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .output()
+        .unwrap();
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+    let apply = rollcall()
+        .arg("apply")
+        .arg(&plan_file)
+        .arg("--shard")
+        .arg("1/1")
+        .output()
+        .unwrap();
+    assert_eq!(apply.status.code(), Some(0), "{}", describe(&apply));
+    for name in ["31_1.WAV", "31_2.WAV"] {
+        assert!(
+            std::fs::read(planned_out.join(name)).unwrap()
+                == std::fs::read(out.join(name)).unwrap(),
+            "{name}: planned and applied as in the run"
+        );
+    }
 }
 
 #[test]
