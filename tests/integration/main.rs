@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::string_slice, unsafe_code)] // tests may panic (and send signals); the lints guard library code
 
 mod audit_skips;
+mod bext_names;
 mod cluster;
 mod durability;
 mod engine;

@@ -605,16 +605,9 @@ fn series_recipe_delivers_the_expected_tree_with_coherent_files_and_a_rerun_is_a
     );
     assert_eq!(delivered(&out), SERIES_TREE, "the tree the README shows");
 
-    // The bext description of the 7-track Sound Devices takes has no room for the new names.
-    for source in ["12_1", "12_2", "12A_1", "27_1", "27_2", "27_3"] {
-        assert!(
-            err.lines()
-                .any(|l| l.contains(&format!("HBL101/{source}.WAV"))
-                    && l.contains("warning")
-                    && l.contains("256-byte bext description")),
-            "{source}: warns that the bext track names were shortened: {err}"
-        );
-    }
+    // The 7-track Sound Devices takes have room for the names at the show-wide width (the cast's
+    // longest character, capped at 12): no take is cut narrower or warned about (issue 19).
+    assert!(!err.contains("256-byte bext description"), "{err}");
     // The Metacorder roll has no mix: it keeps its layout and the run says so.
     assert!(
         err.lines().any(|l| l.contains("2U01-31A-02.WAV")
@@ -630,14 +623,14 @@ fn series_recipe_delivers_the_expected_tree_with_coherent_files_and_a_rerun_is_a
         assert_eq!(element(&xml, "SCENE"), Some(scene), "{relative}");
         assert_eq!(element(&xml, "TAKE"), Some(take), "{relative}");
         assert_eq!(element(&xml, "TAPE"), Some(tape), "{relative}");
-        let lav3 = if scene == "27" {
-            "DECKHAND #2 (DPA 4060)"
+        let (lav3, lav3_bext) = if scene == "27" {
+            ("DECKHAND #2 (DPA 4060)", "DECKHAND #2")
         } else {
-            "MARGUERITE (DPA 4060)"
+            ("MARGUERITE (DPA 4060)", "MARGUERITE")
         };
         if tape == "HBL101" {
-            // Sound Devices: MixL MixR Boom Lav1-4; MixR dropped; full names in iXML, shortened
-            // names in the bext track lines (the description is full).
+            // Sound Devices: MixL MixR Boom Lav1-4; MixR dropped; full names in iXML, the
+            // show-wide shortened names in the bext track lines (the description is full).
             check_relayout(
                 &source,
                 &output,
@@ -651,7 +644,14 @@ fn series_recipe_delivers_the_expected_tree_with_coherent_files_and_a_rerun_is_a
                         lav3,
                         "HARBORMASTER (COS-11D)",
                     ],
-                    bext_tracks: None,
+                    bext_tracks: Some(&[
+                        (1, "MixL"),
+                        (2, "Boom"),
+                        (3, "ZOE"),
+                        (4, "CAPTAIN"),
+                        (5, lav3_bext),
+                        (6, "HARBORMASTER"),
+                    ]),
                 },
             );
             let description = bext_description(&output);
@@ -677,9 +677,9 @@ fn series_recipe_delivers_the_expected_tree_with_coherent_files_and_a_rerun_is_a
                     bext_tracks: Some(&[
                         (1, "MixL"),
                         (2, "Boom"),
-                        (3, "ZOE (COS-11D)"),
-                        (4, "FERRY PILOT (MKE 2)"),
-                        (5, "MARGUERITE (DPA 4060)"),
+                        (3, "ZOE"),
+                        (4, "FERRY PILOT"),
+                        (5, "MARGUERITE"),
                     ]),
                 },
             );
@@ -707,8 +707,8 @@ fn series_recipe_delivers_the_expected_tree_with_coherent_files_and_a_rerun_is_a
                 trk_lines(&bext_description(&output)),
                 vec![
                     (1, "Boom".to_string()),
-                    (2, "ZOE (COS-11D)".to_string()),
-                    (3, "CAPTAIN REYES (DPA 4060)".to_string()),
+                    (2, "ZOE".to_string()),
+                    (3, "CAPTAIN".to_string()),
                 ]
             );
             assert_eq!(
@@ -1116,12 +1116,10 @@ csv = "cast.csv"
     let poly = out.join("EP101/18Y12M31/A101_T001.WAV");
     assert_eq!(names(&ixml(&poly)), ["ZOË (MKH516)", "BOOM OP (Boom)"]);
     let description = bext_description(&poly);
+    // bext: the show-wide shortening (issue 19) drops the mic part.
     assert_eq!(
         trk_lines(&description),
-        vec![
-            (1, "ZOE (MKH516)".to_string()),
-            (2, "BOOM OP (Boom)".to_string())
-        ]
+        vec![(1, "ZOE".to_string()), (2, "BOOM OP".to_string())]
     );
     assert!(
         description.contains("sFILENAME=A101_T001.WAV\r\n"),
@@ -1225,7 +1223,7 @@ csv = "cast.csv"
         &Relayout {
             map: &[1],
             names: &["MIX (Mix-L)"],
-            bext_tracks: Some(&[(1, "MIX (Mix-L)")]),
+            bext_tracks: Some(&[(1, "MIX")]),
         },
     );
 }
@@ -1265,7 +1263,7 @@ csv = "cast.csv"
         &Relayout {
             map: &[2, 1],
             names: &["BOOM OP (Boom)", "ZOË (MKH516)"],
-            bext_tracks: Some(&[(1, "BOOM OP (Boom)"), (2, "ZOE (MKH516)")]),
+            bext_tracks: Some(&[(1, "BOOM OP"), (2, "ZOE")]),
         },
     );
 }

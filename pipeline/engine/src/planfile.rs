@@ -162,6 +162,9 @@ pub struct PlanChanges {
     pub tracks: Vec<PlanTrack>,
     /// A step set a channel order that differs from the source.
     pub relaid: bool,
+    /// The show-wide width of the bext track names a step set (absent in older plans: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bext_name_width: Option<usize>,
     /// Warnings of the steps.
     pub warnings: Vec<String>,
 }
@@ -185,6 +188,7 @@ impl PlanChanges {
                 })
                 .collect(),
             relaid: changes.relaid,
+            bext_name_width: changes.bext_name_width,
             warnings: changes.warnings.clone(),
         }
     }
@@ -207,6 +211,7 @@ impl PlanChanges {
                 })
                 .collect(),
             relaid: self.relaid,
+            bext_name_width: self.bext_name_width,
             warnings: self.warnings.clone(),
             findings: Vec::new(),
         }

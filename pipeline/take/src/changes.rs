@@ -62,6 +62,9 @@ pub struct Changes {
     pub tracks: Vec<TrackState>,
     /// True when a step set a channel order that differs from the source.
     pub relaid: bool,
+    /// The show-wide width the bext track names are cut to, when a step set the
+    /// [`rollcall_sdk::BEXT_NAME_WIDTH_TOKEN`] token.
+    pub bext_name_width: Option<usize>,
     /// Warnings of the steps, prefixed with the step.
     pub warnings: Vec<String>,
     /// Findings the steps reported (SDK 1.1 `Edit::Finding`).
@@ -232,6 +235,19 @@ impl Changes {
                 if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
                     return Err(format!("token name `{name}` must be letters, digits or _"));
                 }
+                if name == rollcall_sdk::BEXT_NAME_WIDTH_TOKEN {
+                    match value.trim().parse::<usize>() {
+                        Ok(width) if width >= crate::MIN_BEXT_NAME_WIDTH => {
+                            self.bext_name_width = Some(width);
+                        }
+                        _ => {
+                            return Err(format!(
+                                "token `{name}` must be a whole number of characters, at least {}: `{value}`",
+                                crate::MIN_BEXT_NAME_WIDTH
+                            ))
+                        }
+                    }
+                }
                 take.tokens.insert(name, value);
             }
             Edit::Fail(reason) => return Err(reason),
@@ -372,6 +388,30 @@ mod tests {
         assert!(check_folder("/abs").is_err());
         assert!(check_folder("C:/x").is_err());
         assert!(check_folder("a/b\0c").is_err());
+    }
+
+    #[test]
+    fn the_bext_name_width_token_sets_the_width_and_stays_a_token() {
+        let token = |value: &str| Edit::SetToken {
+            name: rollcall_sdk::BEXT_NAME_WIDTH_TOKEN.to_string(),
+            value: value.to_string(),
+        };
+        let mut changes = Changes::default();
+        let mut take = Take::default();
+        assert_eq!(changes.bext_name_width, None);
+        changes.apply(&mut take, vec![token("14")]).unwrap();
+        assert_eq!(changes.bext_name_width, Some(14));
+        assert_eq!(take.token("bext_name_width").as_deref(), Some("14"));
+        // A later step's width wins.
+        changes.apply(&mut take, vec![token("9")]).unwrap();
+        assert_eq!(changes.bext_name_width, Some(9));
+        for bad in ["2", "0", "-4", "wide", ""] {
+            assert!(
+                changes.apply(&mut take, vec![token(bad)]).is_err(),
+                "{bad:?} is refused"
+            );
+        }
+        assert_eq!(changes.bext_name_width, Some(9));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use rollcall_wav::{ChannelMap, OutChunk};
 use crate::ascii::to_bext_ascii;
 use crate::changes::Changes;
 use crate::source::SourceTake;
+use crate::track_name::{shorten_track_name, DEFAULT_BEXT_NAME_WIDTH};
 use crate::TakeError;
 
 /// Longest bext description EBU Tech 3285 allows, in bytes.
@@ -356,61 +357,51 @@ pub fn render(
                         (number, name)
                     })
                     .collect();
-                let longest = names
-                    .iter()
-                    .filter_map(|(_, name)| name.as_ref().map(String::len))
-                    .max()
-                    .unwrap_or(0);
-                // Whole lines only: when every name does not fit, names are shortened evenly (never
-                // below 3 characters); failing that the bext carries no track lines at all. Either
-                // way iXML keeps the full names and is authoritative.
-                // The description only grows with the width, so the widest that fits is found by
-                // bisection: a few renders, whatever the names' length.
-                let render_at = |width: usize| {
-                    with_track_lines(
-                        &description,
-                        &lines,
-                        spelling,
-                        &prefix,
-                        &names,
-                        width,
-                        rewrite_all,
-                    )
+                // Whole lines only, at one width for the whole show: the recipe's budget (the
+                // `track-names` step's `bext_name_width`) or, without one, the names in full when
+                // they fit and else cut to the default width. A take whose description cannot hold
+                // the lines at that width carries no track lines at all, never a narrower width of
+                // its own, so a late take changes no delivered file. iXML keeps the full names and
+                // is authoritative.
+                let render_with = |names: &[(usize, Option<String>)]| {
+                    with_track_lines(&description, &lines, spelling, &prefix, names, rewrite_all)
                 };
-                let fits = |width: usize| render_at(width).len() <= BEXT_DESCRIPTION_BYTES;
-                let fitted = if fits(longest.max(3)) {
-                    Some(longest.max(3))
-                } else if fits(3) {
-                    let (mut good, mut bad) = (3, longest.max(3));
-                    while bad - good > 1 {
-                        let middle = good + (bad - good) / 2;
-                        if fits(middle) {
-                            good = middle;
-                        } else {
-                            bad = middle;
-                        }
-                    }
-                    Some(good)
-                } else {
-                    None
-                }
-                .map(|width| (width, render_at(width)));
-                match fitted {
-                    Some((width, text)) => {
-                        if width < longest {
-                            warnings.push(format!(
-                                "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines carry them shortened to {width} characters (iXML has them in full)"
-                            ));
-                        }
-                        description = text;
-                    }
+                let cut_to = |width: usize| -> Vec<(usize, Option<String>)> {
+                    names
+                        .iter()
+                        .map(|(number, name)| {
+                            (
+                                *number,
+                                name.as_deref().map(|n| shorten_track_name(n, width)),
+                            )
+                        })
+                        .collect()
+                };
+                // The lines, and the default width when names had to be cut without a budget.
+                let (candidate, cut_by_default) = match changes.bext_name_width {
+                    Some(width) => (render_with(&cut_to(width)), false),
                     None => {
-                        description =
-                            with_track_lines(&description, &lines, spelling, &prefix, &[], 0, true);
+                        let full = render_with(&names);
+                        if full.len() <= BEXT_DESCRIPTION_BYTES {
+                            (full, false)
+                        } else {
+                            (render_with(&cut_to(DEFAULT_BEXT_NAME_WIDTH)), true)
+                        }
+                    }
+                };
+                if candidate.len() <= BEXT_DESCRIPTION_BYTES {
+                    if cut_by_default {
                         warnings.push(format!(
-                            "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines were removed and the names are in iXML only"
+                            "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines carry them shortened to {DEFAULT_BEXT_NAME_WIDTH} characters (iXML has them in full)"
                         ));
                     }
+                    description = candidate;
+                } else {
+                    description =
+                        with_track_lines(&description, &lines, spelling, &prefix, &[], true);
+                    warnings.push(format!(
+                        "the track names do not fit in the {BEXT_DESCRIPTION_BYTES}-byte bext description; its {spelling}n lines were removed and the names are in iXML only"
+                    ));
                 }
             }
             let disagreements = slate_disagreements(source, changes, &description);
@@ -752,7 +743,6 @@ fn with_track_lines(
     spelling: &str,
     prefix: &str,
     names: &[(usize, Option<String>)],
-    width: usize,
     rewrite_all: bool,
 ) -> String {
     let mut text = description.to_string();
@@ -765,11 +755,10 @@ fn with_track_lines(
     }
     for (number, name) in names {
         if let Some(name) = name {
-            let short: String = name.chars().take(width).collect();
             text = set_description_key(
                 &text,
                 &format!("{spelling}{number}"),
-                short.trim_end(),
+                name.trim_end(),
                 prefix,
             );
         }

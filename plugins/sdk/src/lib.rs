@@ -232,6 +232,11 @@ impl Take {
     }
 }
 
+/// Token a step sets ([`Edit::SetToken`]) to give the show-wide width, in characters (at least 3),
+/// the bext `?TRKn=` track names are cut to; the same for every take of a show (`track-names` sets
+/// it from its `bext_name_width` key). A host that does not know it keeps it as a plain token.
+pub const BEXT_NAME_WIDTH_TOKEN: &str = "bext_name_width";
+
 /// A change a step asks for; the engine applies it and keeps every mirror coherent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -279,7 +284,8 @@ pub enum Edit {
     /// Set the channel order: output channel `i` takes the track with interleave index `order[i]`
     /// (1-based, as described to this step); tracks not listed are dropped.
     SetChannelOrder(Vec<u32>),
-    /// Set a value later steps can use as a template token (`episode`).
+    /// Set a value later steps can use as a template token (`episode`); the token
+    /// [`BEXT_NAME_WIDTH_TOKEN`] also sets the width of the bext track names.
     SetToken {
         /// Token name.
         name: String,

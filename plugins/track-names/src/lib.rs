@@ -5,6 +5,7 @@
 //! plugin = "track-names"
 //! csv = "cast.csv"                  # relative to the recipe
 //! format = "{character} ({mic})"    # default
+//! bext_name_width = 12              # default: the longest character name, at most 12
 //! ```
 //!
 //! The CSV has a header row. Columns (any order, any case):
@@ -21,12 +22,21 @@
 //! format uses `{mic}` but neither the CSV nor the recorder gives one, the name is the character alone.
 //! Names are written as given (UTF-8, `ZOË`); the engine writes them to iXML `TRACK/NAME` and an ASCII
 //! transliteration to the bext `?TRKn=` line.
+//!
+//! The bext description holds 256 bytes, so its `?TRKn=` lines carry the names shortened, the same
+//! way in every take of the show: the trailing ` (mic)` part is dropped, and a name still longer
+//! than `bext_name_width` characters is cut at a word when that keeps at least 60% of the width,
+//! else cut hard. The width comes from this key or, by default, from the cast list alone (the
+//! longest `character`, at most 12, at least 3), never from a take, so a late take cuts every name
+//! as the others did. A take whose description cannot hold the lines at that width carries none
+//! (the names are in iXML only, with a warning). The step passes the width to the engine as the
+//! token `bext_name_width`.
 
 use std::collections::BTreeMap;
 
 use rollcall_sdk::table::{step_config, CsvTable};
 use rollcall_sdk::template::Template;
-use rollcall_sdk::{Edit, Step, StepContext, StepError, Take, Track};
+use rollcall_sdk::{Edit, Step, StepContext, StepError, Take, Track, BEXT_NAME_WIDTH_TOKEN};
 use serde::Deserialize;
 
 /// The `track-names` step's recipe keys.
@@ -40,7 +50,17 @@ pub struct TrackNamesConfig {
     /// `{character} ({mic})`.
     #[serde(default = "default_format")]
     pub format: String,
+    /// Width, in characters (at least 3), the bext `?TRKn=` lines cut the names to; the same for
+    /// every take. Default: the longest `character` of the CSV, at most 12.
+    #[serde(default)]
+    pub bext_name_width: Option<usize>,
 }
+
+/// Widest default bext track-name width, in characters.
+pub const DEFAULT_BEXT_NAME_WIDTH_CAP: usize = 12;
+
+/// Narrowest bext track-name width, in characters.
+pub const MIN_BEXT_NAME_WIDTH: usize = 3;
 
 fn default_format() -> String {
     "{character} ({mic})".to_string()
@@ -92,6 +112,18 @@ pub struct TrackNamesStep {
     file: String,
     format: Template,
     rows: Vec<CastRow>,
+    /// The show-wide width of the bext track names, from the recipe or the cast list.
+    bext_name_width: usize,
+}
+
+/// The default bext track-name width for a cast list: the longest character name (without its mic),
+/// at most [`DEFAULT_BEXT_NAME_WIDTH_CAP`] and at least [`MIN_BEXT_NAME_WIDTH`].
+fn default_bext_name_width(rows: &[CastRow]) -> usize {
+    rows.iter()
+        .map(|r| r.character.trim().chars().count())
+        .max()
+        .unwrap_or(DEFAULT_BEXT_NAME_WIDTH_CAP)
+        .clamp(MIN_BEXT_NAME_WIDTH, DEFAULT_BEXT_NAME_WIDTH_CAP)
 }
 
 impl Step for TrackNamesStep {
@@ -140,17 +172,32 @@ impl Step for TrackNamesStep {
                 scene: row.value("scene").map(str::to_string),
             });
         }
+        let bext_name_width = match config.bext_name_width {
+            Some(width) if width < MIN_BEXT_NAME_WIDTH => {
+                return Err(StepError::at_key(
+                    "bext_name_width",
+                    format!("{width} is too narrow: at least {MIN_BEXT_NAME_WIDTH} characters"),
+                ))
+            }
+            Some(width) => width,
+            None => default_bext_name_width(&rows),
+        };
         Ok(TrackNamesStep {
             file: table.file().to_string(),
             format,
             rows,
+            bext_name_width,
         })
     }
 
     fn apply(&self, take: &Take) -> Result<Vec<Edit>, StepError> {
         let tape = take.token("tape");
         let scene = take.token("scene");
-        let mut edits = Vec::new();
+        // The same width for every take, whatever this take's names (see the module docs).
+        let mut edits = vec![Edit::SetToken {
+            name: BEXT_NAME_WIDTH_TOKEN.to_string(),
+            value: self.bext_name_width.to_string(),
+        }];
         for track in &take.tracks {
             let candidates: Vec<&CastRow> = self
                 .rows

@@ -39,6 +39,27 @@ fn take(scene: &str, tape: &str, tracks: Vec<Track>) -> Take {
     }
 }
 
+/// The step's edits without the bext width token it gives every take.
+fn renames(s: &TrackNamesStep, t: &Take) -> Vec<Edit> {
+    s.apply(t)
+        .unwrap()
+        .into_iter()
+        .filter(|e| !matches!(e, Edit::SetToken { name, .. } if name == BEXT_NAME_WIDTH_TOKEN))
+        .collect()
+}
+
+/// The bext width token the step gives a take.
+fn width_token(s: &TrackNamesStep, t: &Take) -> Vec<String> {
+    s.apply(t)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            Edit::SetToken { name, value } if name == BEXT_NAME_WIDTH_TOKEN => Some(value),
+            _ => None,
+        })
+        .collect()
+}
+
 fn name(i: u32, n: &str) -> Edit {
     Edit::SetTrackName {
         interleave_index: i,
@@ -60,7 +81,7 @@ fn names_by_track_name_and_number() {
         ],
     );
     assert_eq!(
-        s.apply(&t).unwrap(),
+        renames(&s, &t),
         vec![name(2, "ZOË (LAV 1)"), name(3, "Rick (COS11)")]
     );
 }
@@ -73,17 +94,17 @@ fn number_is_the_channel_index_not_the_position() {
         "D01",
         vec![track(1, Some(5), Some("Lav")), track(2, Some(1), None)],
     );
-    assert_eq!(s.apply(&t).unwrap(), vec![name(1, "Negan (Lav)")]);
+    assert_eq!(renames(&s, &t), vec![name(1, "Negan (Lav)")]);
     // Without CHANNEL_INDEX, the position in the file.
     let t = take("1", "D01", vec![track(5, None, Some("Lav"))]);
-    assert_eq!(s.apply(&t).unwrap(), vec![name(5, "Negan (Lav)")]);
+    assert_eq!(renames(&s, &t), vec![name(5, "Negan (Lav)")]);
 }
 
 #[test]
 fn no_mic_and_no_old_name_gives_the_character_alone() {
     let s = step("track,character\n1,Carol\n");
     let t = take("1", "D01", vec![track(1, Some(1), None)]);
-    assert_eq!(s.apply(&t).unwrap(), vec![name(1, "Carol")]);
+    assert_eq!(renames(&s, &t), vec![name(1, "Carol")]);
 }
 
 #[test]
@@ -96,7 +117,7 @@ fn custom_format_with_take_tokens() {
     )
     .unwrap();
     let t = take("24A", "D01", vec![track(1, Some(1), Some("Boom"))]);
-    assert_eq!(s.apply(&t).unwrap(), vec![name(1, "Daryl-Boom-24A")]);
+    assert_eq!(renames(&s, &t), vec![name(1, "Daryl-Boom-24A")]);
 }
 
 #[test]
@@ -109,8 +130,8 @@ fn most_specific_row_wins() {
          1,Both,D02,24A\n",
     );
     let one = |scene: &str, tape: &str| {
-        s.apply(&take(scene, tape, vec![track(1, Some(1), Some("L1"))]))
-            .unwrap()
+        let t = take(scene, tape, vec![track(1, Some(1), Some("L1"))]);
+        renames(&s, &t)
     };
     assert_eq!(one("24A", "D02"), vec![name(1, "Both (L1)")]);
     assert_eq!(one("24A", "D01"), vec![name(1, "InScene (L1)")]);
@@ -122,9 +143,9 @@ fn most_specific_row_wins() {
 fn scene_row_with_empty_character_leaves_the_track() {
     let s = step("track,character,scene\nBoom,Rick,\nBoom,,7\n");
     let t = take("7", "D01", vec![track(1, Some(1), Some("Boom"))]);
-    assert!(s.apply(&t).unwrap().is_empty());
+    assert!(renames(&s, &t).is_empty());
     let t = take("8", "D01", vec![track(1, Some(1), Some("Boom"))]);
-    assert_eq!(s.apply(&t).unwrap(), vec![name(1, "Rick (Boom)")]);
+    assert_eq!(renames(&s, &t), vec![name(1, "Rick (Boom)")]);
 }
 
 #[test]
@@ -149,7 +170,7 @@ fn same_track_twice_is_an_error_naming_both_rows() {
 fn name_and_number_rows_matching_one_track_fail_the_file() {
     let s = step("track,character\nBoom,A\n1,B\n");
     let t = take("1", "D01", vec![track(1, Some(1), Some("Boom"))]);
-    assert!(matches!(s.apply(&t).unwrap().as_slice(),
+    assert!(matches!(renames(&s, &t).as_slice(),
         [Edit::Fail(r)] if r.contains("row 2") && r.contains("row 3")));
 }
 
@@ -197,5 +218,25 @@ fn config_errors_name_the_key() {
 fn unchanged_name_gives_no_edit() {
     let s = step("track,character,mic\n1,Rick,MKH\n");
     let t = take("1", "D01", vec![track(1, Some(1), Some("Rick (MKH)"))]);
-    assert!(s.apply(&t).unwrap().is_empty());
+    assert!(renames(&s, &t).is_empty());
+}
+
+#[test]
+fn the_bext_name_width_comes_from_the_cast_list_or_the_recipe_never_the_take() {
+    let cast = "track,character,mic,scene\nBoom,ZOË,COS-11D,\n2,CAPTAIN REYES,DPA 4060,\n3,AL,,7\n";
+    let s = step(cast);
+    let renamed = take("7", "D01", vec![track(1, Some(1), Some("Boom"))]);
+    let untouched = take("9", "D01", vec![track(5, Some(5), Some("Lav 9"))]);
+    // The longest character (13) capped at 12, for a take that is renamed and one that is not.
+    assert_eq!(width_token(&s, &renamed), vec!["12".to_string()]);
+    assert_eq!(width_token(&s, &untouched), vec!["12".to_string()]);
+    // A short cast: the longest character name, without its mic.
+    let s = step("track,character,mic\nBoom,ZOË,COS-11D\n2,RICK,\n");
+    assert_eq!(width_token(&s, &renamed), vec!["4".to_string()]);
+    // The recipe key wins; too narrow is refused at the key.
+    let dir = tempfile::tempdir().unwrap();
+    let s = step_in(dir.path(), cast, "bext_name_width = 20").unwrap();
+    assert_eq!(width_token(&s, &renamed), vec!["20".to_string()]);
+    let e = step_in(dir.path(), cast, "bext_name_width = 2").unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("bext_name_width"));
 }
