@@ -12,24 +12,49 @@ macro_rules! outln {
 }
 
 mod audit;
+mod env_options;
+mod escape;
+mod generate;
 mod inspect;
+mod inspect_view;
+mod new;
 mod plugins;
+mod progress;
 mod run;
+mod style;
 mod verify;
+mod warnings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Batch engine for production-sound Broadcast WAV files.
 #[derive(Parser, Debug)]
 #[command(name = "rollcall", version, about)]
-struct Cli {
+pub struct Cli {
+    /// Colour the status words on stderr: auto (a terminal, and NO_COLOR unset), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = style::ColorChoice::Auto, global = true)]
+    color: style::ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+/// What `--version` prints: rollcall's version and the plugin SDK version it loads.
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (plugin SDK {})",
+        env!("CARGO_PKG_VERSION"),
+        rollcall_host::HOST_SDK_VERSION
+    )
+});
+
+/// The clap definition of the whole command line (also the source of completions and the man page).
+pub fn cli_command() -> clap::Command {
+    Cli::command().version(VERSION.as_str())
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,6 +72,14 @@ enum Command {
     /// Check a delivered tree (or a copy) against its ASC MHL manifest: exit 0 all match, 1 some
     /// differ, 2 no manifest.
     Verify(verify::VerifyArgs),
+    /// Start a show: write a commented recipe, a cast CSV and an episodes CSV into DIR.
+    New(new::NewArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell on stdout.
+    #[command(hide = true)]
+    Completions(generate::CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(hide = true)]
+    Man,
 }
 
 /// Writes one line to stdout, ignoring a closed pipe (see `outln!`).
@@ -97,7 +130,11 @@ extern "C" fn exit_guard() {
 
 fn main() -> ExitCode {
     // Parsed first: `--help` and argument errors end the process by rollcall's own decision.
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&cli_command().get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    style::init(cli.color);
     // SAFETY: registers a plain `extern "C"` function with no captured state.
     #[allow(unsafe_code)]
     unsafe {
@@ -116,6 +153,9 @@ fn run_command(cli: Cli) -> ExitCode {
         Command::Inspect(args) => inspect::inspect(args),
         Command::Plugins(args) => plugins::plugins(args),
         Command::Verify(args) => verify::verify(args),
+        Command::New(args) => new::new(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man => generate::man(),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

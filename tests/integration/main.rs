@@ -1,10 +1,12 @@
 //! Integration tests through the real `rollcall` binary, on corpus files and generated rolls.
 #![allow(clippy::unwrap_used, clippy::string_slice, unsafe_code)] // tests may panic (and send signals); the lints guard library code
 
+mod cli;
 mod engine;
 mod faults;
 mod hardening;
 mod inspect;
+mod install;
 mod manifest;
 mod plugins;
 mod practice;

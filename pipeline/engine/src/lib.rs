@@ -13,6 +13,7 @@ mod manifest_store;
 mod manifest_verify;
 mod output;
 mod plan;
+mod plan_progress;
 mod produce;
 pub mod qc;
 mod report;
@@ -29,6 +30,7 @@ pub use manifest::{
 pub use manifest_verify::{verify_tree, ChangedFile, TreeCheck, UncheckedFile, VerifyOptions};
 pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
+pub use plan_progress::{set_plan_progress, PlanProgressHook};
 pub use produce::is_verbatim;
 pub use qc::{TakeQc, TrackQc};
 pub use report::{report_file_name, write_report};
