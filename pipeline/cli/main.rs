@@ -21,6 +21,7 @@ mod new;
 mod plugins;
 mod progress;
 mod run;
+mod run_document;
 mod style;
 mod verify;
 mod warnings;

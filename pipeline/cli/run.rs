@@ -331,7 +331,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         }
     }
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&summary)?);
+        crate::run_document::print(&summary, recipe.name.as_deref(), &out_root)?;
     }
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {

@@ -391,3 +391,40 @@ fn toml_mistakes_show_line_column_caret_and_the_fix() {
     assert!(steps.contains("\n 4 | [[steps]]\n   |   ^^^^^"), "{steps}");
     assert!(steps.contains("help: steps are written [[step]]"), "{steps}");
 }
+
+#[test]
+fn the_report_and_run_json_agree_on_words_keys_and_paths() {
+    let dir = temp_dir();
+    let out = dir.path().join("delivery");
+    let output = run_with(&["--json"], &series_recipe(), &out, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["recipe"], "Harbor Lights S1 dailies");
+    assert_eq!(document["rollcall_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(document["totals"]["delivered"], 10, "{document}");
+    let files = document["files"].as_array().unwrap();
+    let report_name = tree(&out)
+        .into_iter()
+        .find(|f| f.starts_with("rollcall-report-"))
+        .unwrap();
+    let report = std::fs::read_to_string(out.join(report_name)).unwrap();
+    let mut rows = report.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').map(|c| c.trim_matches('"')).collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<String>> = rows
+        .map(|l| l.split("\",\"").map(|c| c.trim_matches('"').to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), files.len());
+    for file in files {
+        let destination = file["destination"].as_str().unwrap();
+        assert!(!destination.starts_with('/'), "relative: {destination}");
+        assert!(out.join(destination).is_file());
+        let row = rows
+            .iter()
+            .find(|r| r[column("destination")] == destination)
+            .unwrap_or_else(|| panic!("{destination} in the report: {report}"));
+        assert_eq!(row[column("status")], file["status"].as_str().unwrap());
+        assert_eq!(row[column("xxh128")], file["xxh128"].as_str().unwrap());
+        assert!(file.get("checksum").is_none(), "one name for the hash: {file}");
+    }
+}
