@@ -29,7 +29,9 @@ pub fn man() -> Result<Outcome> {
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("rollcall {}", sub.get_name());
         let sub = sub.clone().bin_name(name);
-        page.extend_from_slice(format!(".SH \"ROLLCALL {}\"\n", sub.get_name().to_uppercase()).as_bytes());
+        page.extend_from_slice(
+            format!(".SH \"ROLLCALL {}\"\n", sub.get_name().to_uppercase()).as_bytes(),
+        );
         let man = clap_mangen::Man::new(sub);
         man.render_synopsis_section(&mut page)?;
         man.render_description_section(&mut page)?;

@@ -291,10 +291,7 @@ pub fn inspect(args: InspectArgs) -> Result<Outcome> {
         loudness: args.loudness,
     };
     let paths = files_to_read(&args.files);
-    let files: Vec<InspectedFile> = paths
-        .par_iter()
-        .map(|p| inspect_one(p, reading))
-        .collect();
+    let files: Vec<InspectedFile> = paths.par_iter().map(|p| inspect_one(p, reading)).collect();
     let failed = files
         .iter()
         .any(|f| (f.error.is_some() && f.container.is_none()) || f.audio_failed);

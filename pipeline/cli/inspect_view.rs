@@ -71,10 +71,7 @@ fn start_label(file: &InspectedFile) -> String {
             printable(tc),
             rate_label(rate, file.timecode_flag.as_deref())
         ),
-        (Some(clock), None) => format!(
-            "{} (clock time; timecode rate unknown)",
-            printable(clock)
-        ),
+        (Some(clock), None) => format!("{} (clock time; timecode rate unknown)", printable(clock)),
         _ => "-".to_string(),
     }
 }

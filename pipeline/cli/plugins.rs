@@ -133,7 +133,11 @@ fn describe(host: &PluginHost, name: &str, json: bool) -> Result<Outcome> {
             if !keys.is_empty() {
                 outln!("");
                 outln!("keys:");
-                let width = keys.iter().map(|k| k.key.chars().count()).max().unwrap_or(0);
+                let width = keys
+                    .iter()
+                    .map(|k| k.key.chars().count())
+                    .max()
+                    .unwrap_or(0);
                 for key in &keys {
                     outln!("  {:<width$}  {}", key.key, key.doc);
                 }

@@ -34,12 +34,10 @@ pub fn print(summary: &RunSummary, recipe_name: Option<&str>, out_root: &Path) -
             if let Some(checksum) = map.remove("checksum") {
                 map.insert("xxh128".to_string(), checksum);
             }
-            let relative = file.destination.as_ref().map(|d| {
-                d.strip_prefix(out_root)
-                    .unwrap_or(d)
-                    .display()
-                    .to_string()
-            });
+            let relative = file
+                .destination
+                .as_ref()
+                .map(|d| d.strip_prefix(out_root).unwrap_or(d).display().to_string());
             map.insert(
                 "destination".to_string(),
                 relative.map_or(Value::Null, Value::String),

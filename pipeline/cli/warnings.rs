@@ -73,22 +73,20 @@ pub fn print_file_lines(summary: &RunSummary, quiet: bool, printable: fn(&str) -
 /// `report/` findings are printed with the batch's reconciliation, not here.
 fn groups<'a>(summary: &'a RunSummary, printable: fn(&str) -> String) -> Vec<Group<'a>> {
     let mut groups: Vec<Group<'a>> = Vec::new();
-    let mut add = |label: String, message: String, file: &'a FileOutcome| {
-        match groups
-            .iter_mut()
-            .find(|g| g.label == label && g.message == message)
-        {
-            Some(group) => {
-                if !group.files.iter().any(|f| std::ptr::eq(*f, file)) {
-                    group.files.push(file);
-                }
+    let mut add = |label: String, message: String, file: &'a FileOutcome| match groups
+        .iter_mut()
+        .find(|g| g.label == label && g.message == message)
+    {
+        Some(group) => {
+            if !group.files.iter().any(|f| std::ptr::eq(*f, file)) {
+                group.files.push(file);
             }
-            None => groups.push(Group {
-                label,
-                message,
-                files: vec![file],
-            }),
         }
+        None => groups.push(Group {
+            label,
+            message,
+            files: vec![file],
+        }),
     };
     for file in &summary.files {
         if file.status == FileStatus::AlreadyDelivered {
@@ -97,7 +95,11 @@ fn groups<'a>(summary: &'a RunSummary, printable: fn(&str) -> String) -> Vec<Gro
         for warning in &file.warnings {
             add(status("warning"), printable(warning), file);
         }
-        for finding in file.findings.iter().filter(|f| !f.rule.starts_with("report/")) {
+        for finding in file
+            .findings
+            .iter()
+            .filter(|f| !f.rule.starts_with("report/"))
+        {
             add(
                 status(&finding.severity.to_string()),
                 format!("{}: {}", finding.rule, printable(&finding.message)),

@@ -55,10 +55,16 @@ fn completions_and_man_page_come_from_the_command_definitions() {
     assert!(man.status.success(), "{}", describe(&man));
     let page = text(&man.stdout);
     assert!(page.contains(".TH rollcall 1"), "{page}");
-    assert!(page.contains("ROLLCALL RUN") && page.contains("dry\\-run"), "{page}");
+    assert!(
+        page.contains("ROLLCALL RUN") && page.contains("dry\\-run"),
+        "{page}"
+    );
     // Hidden from --help: they are for packagers.
     let help = text(&rollcall().arg("--help").output().unwrap().stdout);
-    assert!(help.contains("inspect") && !help.contains("completions"), "{help}");
+    assert!(
+        help.contains("inspect") && !help.contains("completions"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -66,7 +72,10 @@ fn version_names_the_plugin_sdk() {
     let output = rollcall().arg("--version").output().unwrap();
     let line = text(&output.stdout);
     assert!(
-        line.starts_with(&format!("rollcall {} (plugin SDK 1.", env!("CARGO_PKG_VERSION"))),
+        line.starts_with(&format!(
+            "rollcall {} (plugin SDK 1.",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{line}"
     );
 }
@@ -92,7 +101,11 @@ fn color_always_never_and_no_color() {
         &[("NO_COLOR", "1")],
     );
     assert_eq!(colored.status.code(), Some(0), "{}", describe(&colored));
-    assert!(text(&colored.stderr).contains("\x1b[1;33mwarning\x1b[0m"), "{}", describe(&colored));
+    assert!(
+        text(&colored.stderr).contains("\x1b[1;33mwarning\x1b[0m"),
+        "{}",
+        describe(&colored)
+    );
     for (flag, env) in [("never", None), ("auto", Some(("NO_COLOR", "1")))] {
         let envs: Vec<(&str, &str)> = env.into_iter().collect();
         let plain = run_with(
@@ -102,10 +115,21 @@ fn color_always_never_and_no_color() {
             &envs,
         );
         assert_eq!(plain.status.code(), Some(0), "{}", describe(&plain));
-        assert!(text(&plain.stderr).contains("warning"), "{}", describe(&plain));
-        assert!(!text(&plain.stderr).contains('\x1b'), "--color {flag}: {}", describe(&plain));
+        assert!(
+            text(&plain.stderr).contains("warning"),
+            "{}",
+            describe(&plain)
+        );
+        assert!(
+            !text(&plain.stderr).contains('\x1b'),
+            "--color {flag}: {}",
+            describe(&plain)
+        );
     }
-    let bad = rollcall().args(["--color", "sometimes", "plugins"]).output().unwrap();
+    let bad = rollcall()
+        .args(["--color", "sometimes", "plugins"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -133,7 +157,11 @@ fn new_writes_a_show_that_checks_and_runs_and_never_overwrites() {
         .output()
         .unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", describe(&check));
-    assert!(text(&check.stdout).contains("ok, 4 steps"), "{}", describe(&check));
+    assert!(
+        text(&check.stdout).contains("ok, 4 steps"),
+        "{}",
+        describe(&check)
+    );
 
     let out = dir.path().join("delivery");
     let run = run_with(&[], &recipe, &out, &[]);
@@ -166,18 +194,31 @@ fn plugins_describe_prints_keys_from_the_plugin_itself() {
     assert_eq!(rename.status.code(), Some(0), "{}", describe(&rename));
     let shown = text(&rename.stdout);
     assert!(shown.contains("keys:"), "{shown}");
-    assert!(shown.contains("  template ") && shown.contains("{scene}-{take}"), "{shown}");
+    assert!(
+        shown.contains("  template ") && shown.contains("{scene}-{take}"),
+        "{shown}"
+    );
     assert!(shown.contains("keep_family_suffix"), "{shown}");
     // A check plugin describes itself too.
     let practice = text(&describe_plugin("practice").stdout);
     assert!(practice.contains("roll_scheme"), "{practice}");
     // A plugin that says nothing about itself.
     let plain = describe_plugin("misbehaving");
-    assert!(text(&plain.stdout).contains("no description"), "{}", describe(&plain));
+    assert!(
+        text(&plain.stdout).contains("no description"),
+        "{}",
+        describe(&plain)
+    );
     let missing = describe_plugin("no-such-step");
     assert_eq!(missing.status.code(), Some(2));
     let json = rollcall()
-        .args(["plugins", "--describe", "channel-layout", "--json", "--plugin-dir"])
+        .args([
+            "plugins",
+            "--describe",
+            "channel-layout",
+            "--json",
+            "--plugin-dir",
+        ])
         .arg(plugin_dir())
         .output()
         .unwrap();
@@ -202,25 +243,46 @@ fn warnings_are_grouped_and_not_repeated_for_delivered_files() {
         .filter(|l| l.contains("no track matches mix"))
         .collect();
     assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].starts_with("rollcall: warning: 10 files: "), "{stderr}");
+    assert!(
+        lines[0].starts_with("rollcall: warning: 10 files: "),
+        "{stderr}"
+    );
     assert!(lines[0].contains("(e.g. "), "{stderr}");
 
     let second = run_with(&[], &recipe, &out, &[]);
     assert_eq!(second.status.code(), Some(0), "{}", describe(&second));
     let stderr = text(&second.stderr);
-    assert!(stderr.contains("0 delivered, 10 already delivered"), "{stderr}");
+    assert!(
+        stderr.contains("0 delivered, 10 already delivered"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("no track matches mix"), "{stderr}");
 }
 
 #[test]
 fn rollcall_variables_known_accepted_unknown_refused() {
     let dir = temp_dir();
-    let jobs = run_with(&["-n"], &series_recipe(), &dir.path().join("a"), &[("ROLLCALL_JOBS", "2")]);
+    let jobs = run_with(
+        &["-n"],
+        &series_recipe(),
+        &dir.path().join("a"),
+        &[("ROLLCALL_JOBS", "2")],
+    );
     assert_eq!(jobs.status.code(), Some(0), "{}", describe(&jobs));
-    let bad_jobs = run_with(&[], &series_recipe(), &dir.path().join("b"), &[("ROLLCALL_JOBS", "many")]);
+    let bad_jobs = run_with(
+        &[],
+        &series_recipe(),
+        &dir.path().join("b"),
+        &[("ROLLCALL_JOBS", "many")],
+    );
     assert_eq!(bad_jobs.status.code(), Some(2), "{}", describe(&bad_jobs));
     assert!(text(&bad_jobs.stderr).contains("ROLLCALL_JOBS"));
-    let unknown = run_with(&["-n"], &series_recipe(), &dir.path().join("c"), &[("ROLLCALL_JOBZ", "2")]);
+    let unknown = run_with(
+        &["-n"],
+        &series_recipe(),
+        &dir.path().join("c"),
+        &[("ROLLCALL_JOBZ", "2")],
+    );
     assert_eq!(unknown.status.code(), Some(2), "{}", describe(&unknown));
     let stderr = text(&unknown.stderr);
     assert!(stderr.contains("ROLLCALL_JOBZ"), "{stderr}");
@@ -229,7 +291,12 @@ fn rollcall_variables_known_accepted_unknown_refused() {
         "the known variables are listed: {stderr}"
     );
     // A recipe key through the environment still works.
-    let key = run_with(&["-n"], &series_recipe(), &dir.path().join("d"), &[("ROLLCALL_VARS__SHOW", "TWD")]);
+    let key = run_with(
+        &["-n"],
+        &series_recipe(),
+        &dir.path().join("d"),
+        &[("ROLLCALL_VARS__SHOW", "TWD")],
+    );
     assert_eq!(key.status.code(), Some(0), "{}", describe(&key));
 }
 
@@ -244,7 +311,9 @@ fn inspect_walks_a_folder_and_prints_a_table_one_line_per_take() {
     let table = text(&output.stdout);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 11, "a header and 10 takes: {table}");
-    for column in ["FILE", "SCENE", "TAKE", "CIRCLED", "START", "LENGTH", "CH", "TRACKS"] {
+    for column in [
+        "FILE", "SCENE", "TAKE", "CIRCLED", "START", "LENGTH", "CH", "TRACKS",
+    ] {
         assert!(lines[0].contains(column), "{}", lines[0]);
     }
     let row = lines
@@ -254,7 +323,10 @@ fn inspect_walks_a_folder_and_prints_a_table_one_line_per_take() {
     assert!(row.contains(" yes "), "12_2 is circled: {row}");
     assert!(row.contains("@ 23.976 ND"), "{row}");
     assert!(row.contains("00:00:00.250"), "{row}");
-    assert!(row.contains("MixL, MixR, Boom, Lav1, Lav2, Lav3, Lav4"), "{row}");
+    assert!(
+        row.contains("MixL, MixR, Boom, Lav1, Lav2, Lav3, Lav4"),
+        "{row}"
+    );
 }
 
 #[test]
@@ -268,7 +340,10 @@ fn inspect_human_form_reads_as_editors_say_it_and_json_keeps_circled_a_boolean()
     assert!(shown.contains("@ 23.976 ND"), "{shown}");
     assert!(shown.contains("circled yes"), "{shown}");
     assert!(shown.contains("bext originator "), "{shown}");
-    assert!(shown.contains("  bext description:\n    sSPEED=023.976-ND\n"), "{shown}");
+    assert!(
+        shown.contains("  bext description:\n    sSPEED=023.976-ND\n"),
+        "{shown}"
+    );
     assert!(shown.contains("\n    sSCENE=12\n"), "{shown}");
 
     let json = rollcall()
@@ -296,9 +371,19 @@ fn inspect_escapes_control_and_bidi_characters_in_metadata() {
         let output = rollcall().args(&args).arg(&file).output().unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
         let shown = text(&output.stdout);
-        assert!(!shown.contains('\u{202e}') && !shown.contains('\u{1b}'), "{args:?}: {shown}");
+        assert!(
+            !shown.contains('\u{202e}') && !shown.contains('\u{1b}'),
+            "{args:?}: {shown}"
+        );
     }
-    let human = text(&rollcall().arg("inspect").arg(&file).output().unwrap().stdout);
+    let human = text(
+        &rollcall()
+            .arg("inspect")
+            .arg(&file)
+            .output()
+            .unwrap()
+            .stdout,
+    );
     assert!(
         human.contains("note fine\\u{202e}txt.exe\\u{1b}[31m red\\nsecond line"),
         "{human}"
@@ -324,7 +409,11 @@ fn on_terminal(args: &[String]) -> Option<String> {
 
 #[test]
 fn a_progress_line_while_planning_on_a_terminal_only() {
-    if std::process::Command::new("script").arg("--version").output().is_err() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         crate::support::not_run("script", "Debian bsdutils gives a pseudo-terminal");
         return;
     }
@@ -354,7 +443,11 @@ fn a_progress_line_while_planning_on_a_terminal_only() {
     }
     // Not a terminal: no progress line.
     let piped = run_with(&[], &series_recipe(), &dir.path().join("piped"), &[]);
-    assert!(!text(&piped.stderr).contains("planning"), "{}", describe(&piped));
+    assert!(
+        !text(&piped.stderr).contains("planning"),
+        "{}",
+        describe(&piped)
+    );
 }
 
 #[test]
@@ -377,19 +470,30 @@ fn toml_mistakes_show_line_column_caret_and_the_fix() {
         "[recipe]\nname = \"x\"\n\n[[step]]\nplugin = \"rename\"\ntemplate = {scene}-{take}\n",
     );
     assert!(unquoted.contains("unquoted.toml:6:"), "{unquoted}");
-    assert!(unquoted.contains("\n 6 | template = {scene}-{take}\n   | "), "{unquoted}");
+    assert!(
+        unquoted.contains("\n 6 | template = {scene}-{take}\n   | "),
+        "{unquoted}"
+    );
     assert!(unquoted.contains('^'), "{unquoted}");
     assert!(
-        unquoted.contains("help: a template is a string: write it in quotes, template = \"{scene}-{take}\""),
+        unquoted.contains(
+            "help: a template is a string: write it in quotes, template = \"{scene}-{take}\""
+        ),
         "{unquoted}"
     );
     let steps = check(
         "steps.toml",
         "[recipe]\nname = \"x\"\n\n[[steps]]\nplugin = \"rename\"\n",
     );
-    assert!(steps.contains("steps.toml:4: unknown key `steps`"), "{steps}");
+    assert!(
+        steps.contains("steps.toml:4: unknown key `steps`"),
+        "{steps}"
+    );
     assert!(steps.contains("\n 4 | [[steps]]\n   |   ^^^^^"), "{steps}");
-    assert!(steps.contains("help: steps are written [[step]]"), "{steps}");
+    assert!(
+        steps.contains("help: steps are written [[step]]"),
+        "{steps}"
+    );
 }
 
 #[test]
@@ -409,10 +513,19 @@ fn the_report_and_run_json_agree_on_words_keys_and_paths() {
         .unwrap();
     let report = std::fs::read_to_string(out.join(report_name)).unwrap();
     let mut rows = report.lines();
-    let header: Vec<&str> = rows.next().unwrap().split(',').map(|c| c.trim_matches('"')).collect();
+    let header: Vec<&str> = rows
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|c| c.trim_matches('"'))
+        .collect();
     let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let rows: Vec<Vec<String>> = rows
-        .map(|l| l.split("\",\"").map(|c| c.trim_matches('"').to_string()).collect())
+        .map(|l| {
+            l.split("\",\"")
+                .map(|c| c.trim_matches('"').to_string())
+                .collect()
+        })
         .collect();
     assert_eq!(rows.len(), files.len());
     for file in files {
@@ -425,6 +538,9 @@ fn the_report_and_run_json_agree_on_words_keys_and_paths() {
             .unwrap_or_else(|| panic!("{destination} in the report: {report}"));
         assert_eq!(row[column("status")], file["status"].as_str().unwrap());
         assert_eq!(row[column("xxh128")], file["xxh128"].as_str().unwrap());
-        assert!(file.get("checksum").is_none(), "one name for the hash: {file}");
+        assert!(
+            file.get("checksum").is_none(),
+            "one name for the hash: {file}"
+        );
     }
 }

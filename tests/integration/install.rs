@@ -23,7 +23,11 @@ fn target_and_profile() -> (PathBuf, String) {
     let profile_dir = binary.parent().unwrap();
     (
         profile_dir.parent().unwrap().to_path_buf(),
-        profile_dir.file_name().unwrap().to_string_lossy().into_owned(),
+        profile_dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned(),
     )
 }
 
@@ -55,15 +59,23 @@ fn an_installed_bundle_runs_a_recipe_with_no_plugin_path() {
         assert!(p.join(file).is_file(), "{file} not installed");
     }
     let man = std::fs::read_to_string(p.join("share/man/man1/rollcall.1")).unwrap();
-    assert!(man.starts_with(".ie") || man.contains(".TH rollcall"), "{man}");
-    let bash = std::fs::read_to_string(p.join("share/bash-completion/completions/rollcall")).unwrap();
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH rollcall"),
+        "{man}"
+    );
+    let bash =
+        std::fs::read_to_string(p.join("share/bash-completion/completions/rollcall")).unwrap();
     assert!(bash.contains("_rollcall()"), "bash completion: {bash}");
-    assert!(std::fs::read_to_string(p.join("share/zsh/site-functions/_rollcall"))
-        .unwrap()
-        .starts_with("#compdef rollcall"));
-    assert!(std::fs::read_to_string(p.join("share/fish/vendor_completions.d/rollcall.fish"))
-        .unwrap()
-        .contains("complete -c rollcall"));
+    assert!(
+        std::fs::read_to_string(p.join("share/zsh/site-functions/_rollcall"))
+            .unwrap()
+            .starts_with("#compdef rollcall")
+    );
+    assert!(
+        std::fs::read_to_string(p.join("share/fish/vendor_completions.d/rollcall.fish"))
+            .unwrap()
+            .contains("complete -c rollcall")
+    );
 
     // The whole prefix moved elsewhere still works: nothing in it names where it was installed.
     let moved = temp_dir();
@@ -98,7 +110,10 @@ fn an_installed_bundle_runs_a_recipe_with_no_plugin_path() {
     let links = temp_dir();
     let link = links.path().join("rollcall");
     std::os::unix::fs::symlink(&binary, &link).unwrap();
-    let listing = installed(&link).args(["plugins", "--json"]).output().unwrap();
+    let listing = installed(&link)
+        .args(["plugins", "--json"])
+        .output()
+        .unwrap();
     assert!(listing.status.success(), "{}", describe(&listing));
     let plugins: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
     let rename = plugins
