@@ -174,7 +174,7 @@ fn run_command(cli: Cli) -> ExitCode {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct PluginDirs {
     /// A folder to search for plugins first (repeatable); then ROLLCALL_PLUGIN_PATH, then the
-    /// folder of the rollcall executable.
+    /// folder of the rollcall executable, then <prefix>/lib/rollcall beside its real <prefix>/bin.
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
 }
