@@ -55,8 +55,24 @@ static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 
 /// The clap definition of the whole command line (also the source of completions and the man page).
 pub fn cli_command() -> clap::Command {
+    base_command().after_long_help(ENVIRONMENT_HELP)
+}
+
+/// The clap definition without the `--help` epilogue (the man page has its own sections for it).
+pub fn base_command() -> clap::Command {
     Cli::command().version(VERSION.as_str())
 }
+
+/// The environment variables rollcall reads, for `--help` and the man page.
+const ENVIRONMENT_HELP: &str = "Environment:
+  ROLLCALL_JOBS                files written at once (the default of --jobs)
+  ROLLCALL_PLUGIN_PATH         extra plugin folders, `:`-separated, after --plugin-dir
+  ROLLCALL_<SECTION>__<KEY>    a recipe value, as --set section.key=value (ROLLCALL_OUTPUT__DIR=/x)
+  NO_COLOR                     no colour with --color auto
+Any other ROLLCALL_* variable is refused (exit 2).
+
+Exit codes: 0 every file delivered; 1 some failed or withheld (the rest delivered); 2 invalid
+recipe, plugin, argument, output folder or plan (nothing written); 130 interrupted.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
