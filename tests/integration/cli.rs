@@ -65,6 +65,14 @@ fn completions_and_man_page_come_from_the_command_definitions() {
         help.contains("inspect") && !help.contains("completions"),
         "{help}"
     );
+    assert!(
+        help.contains("ROLLCALL_JOBS") && help.contains("NO_COLOR"),
+        "{help}"
+    );
+    assert!(
+        page.contains(".SH ENVIRONMENT") && page.contains("ROLLCALL_JOBS"),
+        "{page}"
+    );
 }
 
 #[test]
