@@ -11,14 +11,14 @@
 # prefix can be moved or copied as a whole.
 #
 # Usage: scripts/install.sh [--prefix DIR] [--profile release|debug] [--no-build] [--target-dir DIR]
-#   --prefix DIR      where to install (default: $HOME/.local)
+#   --prefix DIR      where to install (default: $HOME/.local, else /usr/local)
 #   --profile NAME    cargo profile to build and take the files from (default: release)
 #   --no-build        install what is already built in the target folder
 #   --target-dir DIR  cargo's target folder (default: $CARGO_TARGET_DIR, else ./target)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 
-prefix="${HOME:-/usr/local}/.local"
+if [ -n "${HOME:-}" ]; then prefix="$HOME/.local"; else prefix=/usr/local; fi
 profile=release
 build=1
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"

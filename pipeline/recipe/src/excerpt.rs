@@ -56,7 +56,7 @@ pub(crate) fn unknown_key_hint(key: &str) -> Option<&'static str> {
     match key {
         "steps" => Some("steps are written [[step]], one table per step"),
         "checks" => Some("checks are written [[check]], one table per check"),
-        "vars " | "variables" | "var" => Some("free values go in [vars]"),
+        "variables" | "var" => Some("free values go in [vars]"),
         _ => None,
     }
 }
