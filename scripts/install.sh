@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --target-dir) target_dir="${2:?--target-dir needs a folder}"; shift 2 ;;
     --target-dir=*) target_dir="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
