@@ -1,19 +1,21 @@
-//! `cargo bench --bench compare`: rollcall against copying the same files, in one run.
+//! `cargo bench --bench compare`: rollcall against `cp -r` + `sync` of the same files, side by side.
 //!
 //! Makes SMALL (2,000 two-track 24-bit takes of 1 s) and BIG (8 eight-track 24-bit takes of 120 s,
-//! Sound Devices layout MixL, MixR, Boom, Lav1-5) in a temp folder, then times, interleaved over
-//! several rounds (medians):
-//! - `cp -r` + `sync` of BIG vs `rollcall run` of a channel-layout recipe (drop MixR) over BIG, with
-//!   audio QC (the default) and without (`--set qc.enabled=false`);
-//! - `cp -r` + `sync` of SMALL vs `rollcall run` of a rename + track-names recipe over SMALL;
-//! - `rollcall inspect --json` over SMALL;
+//! Sound Devices layout MixL, MixR, Boom, Lav1-5) in a temp folder. Each round runs, one after the
+//! other, every command below; a rollcall row's ratio is taken within the round against that round's
+//! `cp -r` + `sync` of the same set, and the table gives the median of the per-round ratios with
+//! their spread (lowest-highest), so the machine's drift between rounds cancels out:
+//! - BIG: copy-and-verify (no steps; manifest and QC on, as by default);
+//! - BIG: re-layout (channel-layout, drop MixR) with QC and the manifest, and with QC off;
+//! - SMALL: rename + track-names with the manifest;
+//! - SMALL: `inspect --json` (files/s) and `audit` (headers only; ratio against inspect);
 //! - peak memory and CPU use of the rollcall runs (`/usr/bin/time -v`, when installed);
-//! - `sox remix` and `ffmpeg channelmap` over BIG (when installed).
+//! - `sox remix` and `ffmpeg channelmap` over BIG (when installed and not `--no-tools`).
 //!
-//! Options (after `--`): `--rounds N` (default 3), `--smoke` (tiny sizes, one round: checks the
+//! Options (after `--`): `--rounds N` (default 5), `--smoke` (tiny sizes, one round: checks the
 //! command works), `--dir DIR` (where the temp folder goes; default the system temp folder),
 //! `--data DIR` (keep the files in DIR and reuse them on the next run), `--no-tools` (skip sox and
-//! ffmpeg).
+//! ffmpeg), `--only big|small` (one set).
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
 use std::fmt::Write as _;
@@ -54,15 +56,19 @@ struct Settings {
     dir: Option<PathBuf>,
     data: Option<PathBuf>,
     tools: bool,
+    big: bool,
+    small: bool,
 }
 
 fn settings() -> Settings {
     let mut settings = Settings {
-        rounds: 3,
+        rounds: 5,
         sizes: FULL,
         dir: None,
         data: None,
         tools: true,
+        big: true,
+        small: true,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -81,6 +87,11 @@ fn settings() -> Settings {
             "--dir" => settings.dir = args.next().map(PathBuf::from),
             "--data" => settings.data = args.next().map(PathBuf::from),
             "--no-tools" => settings.tools = false,
+            "--only" => match args.next().as_deref() {
+                Some("big") => settings.small = false,
+                Some("small") => settings.big = false,
+                _ => {}
+            },
             // `cargo bench` passes `--bench`; ignore it and anything else.
             _ => {}
         }
@@ -219,7 +230,9 @@ fn generate(root: &Path, sizes: &Sizes) -> (PathBuf, PathBuf) {
     (small, big)
 }
 
-fn write_recipes(root: &Path) -> (PathBuf, PathBuf) {
+fn write_recipes(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let copy = root.join("copy.toml");
+    fs::write(&copy, "[recipe]\nname = \"bench copy and verify\"\n").expect("copy recipe");
     let layout = root.join("layout.toml");
     fs::write(
         &layout,
@@ -240,7 +253,7 @@ fn write_recipes(root: &Path) -> (PathBuf, PathBuf) {
          csv = \"cast.csv\"\n",
     )
     .expect("names recipe");
-    (layout, names)
+    (copy, layout, names)
 }
 
 fn rollcall() -> Command {
@@ -287,7 +300,7 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-/// All measures of one row of the table.
+/// All measures of one row of the table, one per round.
 #[derive(Default)]
 struct Row {
     seconds: Vec<f64>,
@@ -308,6 +321,21 @@ impl Row {
     fn median(&self) -> f64 {
         median(&mut self.seconds.clone())
     }
+    /// Median and spread of this row's per-round ratios to `base`'s same round.
+    fn ratio(&self, base: &Row) -> String {
+        let mut ratios: Vec<f64> = self
+            .seconds
+            .iter()
+            .zip(&base.seconds)
+            .map(|(t, b)| t / b)
+            .collect();
+        if ratios.is_empty() {
+            return "-".to_string();
+        }
+        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = ratios.iter().copied().fold(0.0, f64::max);
+        format!("{:.2}x ({low:.2}-{high:.2})", median(&mut ratios))
+    }
     fn cpu(&self) -> String {
         let mut c: Vec<f64> = self.cpu_percent.iter().map(|&c| c as f64).collect();
         if c.is_empty() {
@@ -319,6 +347,27 @@ impl Row {
     fn rss(&self) -> String {
         self.max_rss_kib
             .map_or("-".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    }
+}
+
+/// Runs `tool` once per file of `files` into `out`, then `sync`: sox or ffmpeg re-laying BIG.
+fn each_file_then_sync(
+    files: &[PathBuf],
+    out: &Path,
+    command: impl Fn(&Path, &Path) -> Command,
+) -> Measure {
+    fs::create_dir_all(out).expect("tool output folder");
+    let started = Instant::now();
+    for file in files {
+        measure(
+            command(file, &out.join(file.file_name().expect("a file name"))),
+            false,
+        );
+    }
+    sync();
+    Measure {
+        seconds: started.elapsed().as_secs_f64(),
+        ..Measure::default()
     }
 }
 
@@ -351,93 +400,98 @@ fn main() {
         "compare: generated in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let (layout, names) = write_recipes(root);
+    let (copy, layout, names) = write_recipes(root);
     let small_files = files_in(&small);
     let big_files = files_in(&big);
     let small_bytes = bytes_in(&small_files);
     let big_bytes = bytes_in(&big_files);
-    let sox = settings.tools && have("sox");
-    let ffmpeg = settings.tools && have("ffmpeg");
+    let sox = settings.big && settings.tools && have("sox");
+    let ffmpeg = settings.big && settings.tools && have("ffmpeg");
 
     let mut cp_big = Row::default();
+    let mut verify_big = Row::default();
     let mut run_big = Row::default();
     let mut run_big_no_qc = Row::default();
     let mut cp_small = Row::default();
     let mut run_small = Row::default();
     let mut inspect = Row::default();
+    let mut audit = Row::default();
     let mut sox_big = Row::default();
     let mut ffmpeg_big = Row::default();
     let out = root.join("out");
     for round in 0..settings.rounds {
         eprintln!("compare: round {}/{}", round + 1, settings.rounds);
-        remove(&out);
-        cp_big.push(copy_and_sync(&big, &out));
-        remove(&out);
-        run_big.push(rollcall_run(&layout, &big, &out));
-        remove(&out);
-        run_big_no_qc.push(rollcall_run_with(
-            &layout,
-            &big,
-            &out,
-            &["--set", "qc.enabled=false"],
-        ));
-        remove(&out);
-        cp_small.push(copy_and_sync(&small, &out));
-        remove(&out);
-        run_small.push(rollcall_run(&names, &small, &out));
-        remove(&out);
-        let mut command = rollcall();
-        command.arg("inspect").arg("--json").args(&small_files);
-        inspect.push(measure(command, true));
-        if sox {
-            fs::create_dir_all(&out).expect("sox output folder");
-            let started = Instant::now();
-            for file in &big_files {
-                let mut command = Command::new("sox");
-                command
-                    .arg(file)
-                    .arg(out.join(file.file_name().expect("a file name")))
-                    .args(["remix", "1", "3", "4", "5", "6", "7", "8"]);
-                measure(command, false);
-            }
-            sync();
-            sox_big.push(Measure {
-                seconds: started.elapsed().as_secs_f64(),
-                ..Measure::default()
-            });
+        if settings.big {
             remove(&out);
+            cp_big.push(copy_and_sync(&big, &out));
+            remove(&out);
+            verify_big.push(rollcall_run(&copy, &big, &out));
+            remove(&out);
+            run_big.push(rollcall_run(&layout, &big, &out));
+            remove(&out);
+            run_big_no_qc.push(rollcall_run_with(
+                &layout,
+                &big,
+                &out,
+                &["--set", "qc.enabled=false"],
+            ));
+            remove(&out);
+            if sox {
+                sox_big.push(each_file_then_sync(&big_files, &out, |file, to| {
+                    let mut command = Command::new("sox");
+                    command
+                        .arg(file)
+                        .arg(to)
+                        .args(["remix", "1", "3", "4", "5", "6", "7", "8"]);
+                    command
+                }));
+                remove(&out);
+            }
+            if ffmpeg {
+                ffmpeg_big.push(each_file_then_sync(&big_files, &out, |file, to| {
+                    let mut command = Command::new("ffmpeg");
+                    command
+                        .args(["-nostdin", "-loglevel", "error", "-y", "-i"])
+                        .arg(file)
+                        .args([
+                            "-af",
+                            "channelmap=map=0|2|3|4|5|6|7:channel_layout=7.0",
+                            "-c:a",
+                            "pcm_s24le",
+                        ])
+                        .arg(to);
+                    command
+                }));
+                remove(&out);
+            }
         }
-        if ffmpeg {
-            fs::create_dir_all(&out).expect("ffmpeg output folder");
-            let started = Instant::now();
-            for file in &big_files {
-                let mut command = Command::new("ffmpeg");
-                command
-                    .args(["-nostdin", "-loglevel", "error", "-y", "-i"])
-                    .arg(file)
-                    .args([
-                        "-af",
-                        "channelmap=map=0|2|3|4|5|6|7:channel_layout=7.0",
-                        "-c:a",
-                        "pcm_s24le",
-                    ])
-                    .arg(out.join(file.file_name().expect("a file name")));
-                measure(command, false);
-            }
-            sync();
-            ffmpeg_big.push(Measure {
-                seconds: started.elapsed().as_secs_f64(),
-                ..Measure::default()
-            });
+        if settings.small {
             remove(&out);
+            cp_small.push(copy_and_sync(&small, &out));
+            remove(&out);
+            run_small.push(rollcall_run(&names, &small, &out));
+            remove(&out);
+            let mut command = rollcall();
+            command.arg("inspect").arg("--json").args(&small_files);
+            inspect.push(measure(command, true));
+            let mut command = rollcall();
+            command
+                .arg("audit")
+                .arg(&names)
+                .arg(&small)
+                .arg("--plugin-dir")
+                .arg(plugin_dir());
+            audit.push(measure(command, true));
         }
     }
+    remove(&out);
 
-    let mib = |bytes: u64, seconds: f64| bytes as f64 / (1024.0 * 1024.0) / seconds;
+    let mb = |bytes: u64, seconds: f64| bytes as f64 / 1e6 / seconds;
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "BIG = {} x {:.0} MiB (8 tracks, 24 bit, {} s); SMALL = {} x {:.0} KiB (2 tracks, {} s); {} rounds, medians",
+        "BIG = {} x {:.0} MiB (8 tracks, 24 bit, {} s); SMALL = {} x {:.0} KiB (2 tracks, {} s); \
+         {} rounds; ratio = median of the per-round ratios (lowest-highest)",
         sizes.big_files,
         big_bytes as f64 / sizes.big_files.max(1) as f64 / 1048576.0,
         sizes.big_frames / 48_000,
@@ -449,7 +503,7 @@ fn main() {
     let _ = writeln!(table);
     let _ = writeln!(
         table,
-        "| what | median s | vs cp -r + sync | MiB/s | files/s | CPU | peak RSS |"
+        "| what | median s | ratio | MB/s | files/s | CPU | peak RSS |"
     );
     let _ = writeln!(table, "|---|---|---|---|---|---|---|");
     let mut line = |name: &str, row: &Row, base: Option<&Row>, bytes: u64, files: usize| {
@@ -457,71 +511,57 @@ fn main() {
             return;
         }
         let t = row.median();
-        let ratio = base.map_or("-".to_string(), |b| format!("{:.2}x", t / b.median()));
+        let ratio = base.map_or("-".to_string(), |b| row.ratio(b));
         let _ = writeln!(
             table,
             "| {name} | {t:.3} | {ratio} | {:.0} | {:.0} | {} | {} |",
-            mib(bytes, t),
+            mb(bytes, t),
             files as f64 / t,
             row.cpu(),
             row.rss()
         );
     };
+    let (bb, bf) = (big_bytes, big_files.len());
+    let (sb, sf) = (small_bytes, small_files.len());
+    line("BIG: cp -r + sync", &cp_big, None, bb, bf);
     line(
-        "BIG: cp -r + sync",
-        &cp_big,
-        None,
-        big_bytes,
-        big_files.len(),
+        "BIG: copy-and-verify (manifest, QC)",
+        &verify_big,
+        Some(&cp_big),
+        bb,
+        bf,
     );
     line(
-        "BIG: rollcall run (channel-layout, drop MixR)",
+        "BIG: re-layout, drop MixR (manifest, QC)",
         &run_big,
         Some(&cp_big),
-        big_bytes,
-        big_files.len(),
+        bb,
+        bf,
     );
     line(
-        "BIG: rollcall run, QC off (--set qc.enabled=false)",
+        "BIG: re-layout, QC off",
         &run_big_no_qc,
         Some(&cp_big),
-        big_bytes,
-        big_files.len(),
+        bb,
+        bf,
     );
+    line("BIG: sox remix", &sox_big, Some(&cp_big), bb, bf);
+    line("BIG: ffmpeg channelmap", &ffmpeg_big, Some(&cp_big), bb, bf);
+    line("SMALL: cp -r + sync", &cp_small, None, sb, sf);
     line(
-        "BIG: sox remix",
-        &sox_big,
-        Some(&cp_big),
-        big_bytes,
-        big_files.len(),
-    );
-    line(
-        "BIG: ffmpeg channelmap",
-        &ffmpeg_big,
-        Some(&cp_big),
-        big_bytes,
-        big_files.len(),
-    );
-    line(
-        "SMALL: cp -r + sync",
-        &cp_small,
-        None,
-        small_bytes,
-        small_files.len(),
-    );
-    line(
-        "SMALL: rollcall run (rename + track-names)",
+        "SMALL: rename + track-names (manifest, QC)",
         &run_small,
         Some(&cp_small),
-        small_bytes,
-        small_files.len(),
+        sb,
+        sf,
     );
+    line("SMALL: inspect --json", &inspect, None, sb, sf);
     line(
-        "SMALL: rollcall inspect --json",
-        &inspect,
-        None,
-        small_bytes,
-        small_files.len(),
+        "SMALL: audit (ratio vs inspect)",
+        &audit,
+        Some(&inspect),
+        sb,
+        sf,
     );
     println!("{table}");
     let _ = std::io::Write::flush(&mut std::io::stdout());

@@ -199,6 +199,7 @@ fn plan_one_file(bencher: Bencher, recipe: &str) {
         vars: recipe.vars.clone(),
         derivation: "bench".to_string(),
         roll_scheme: rollcall_engine::roll_scheme(&recipe),
+        keep_for_checks: false,
     };
     bencher.bench_local(|| plan(black_box(&walk), &built, &options).expect("plan"));
 }

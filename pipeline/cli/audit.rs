@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use rollcall_engine::{
-    build_checks, build_steps, plan, roll_scheme, run_checks, Finding, PlanOptions, Severity,
+    build_checks, build_steps, plan, roll_scheme, run_checks, FileStatus, Finding, PlanOptions,
+    Severity,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -68,6 +69,7 @@ pub fn audit(args: AuditArgs) -> Result<Outcome> {
         vars: recipe.vars.clone(),
         derivation: String::new(),
         roll_scheme: roll_scheme(&recipe),
+        keep_for_checks: !checks.is_empty(),
     };
     let mut planned = match plan(&walk, &steps, &options) {
         Ok(planned) => planned,
@@ -87,20 +89,25 @@ pub fn audit(args: AuditArgs) -> Result<Outcome> {
         })
         .collect();
     for skipped in &planned.skipped {
-        files.push(AuditedFile {
-            path: skipped.path.clone(),
-            roll: None,
-            findings: vec![Finding::file(
-                // The engine leaves differing mirrors (one FILE_UID, different audio) out of the plan.
-                if skipped.reason.contains("with different audio") {
-                    "take/mirror-differs"
-                } else {
-                    "file/unreadable"
-                },
+        // The engine's own findings say why a file is left out (a differing mirror carries
+        // `take/mirror-differs`); a mirror of a take delivered from another card is no problem; any
+        // other file left out without a finding could not be read or planned.
+        let findings = if !skipped.findings.is_empty() {
+            skipped.findings.clone()
+        } else if skipped.status == FileStatus::Mirror {
+            Vec::new()
+        } else {
+            vec![Finding::file(
+                "file/unreadable",
                 Severity::Error,
                 skipped.path.clone(),
                 skipped.reason.clone(),
-            )],
+            )]
+        };
+        files.push(AuditedFile {
+            path: skipped.path.clone(),
+            roll: None,
+            findings,
         });
     }
     let all: Vec<&Finding> = files

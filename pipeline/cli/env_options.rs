@@ -1,6 +1,7 @@
-//! `ROLLCALL_*` environment variables: run options (`ROLLCALL_JOBS`, `ROLLCALL_PLUGIN_PATH`) are
-//! taken here; every other one is a recipe key override (`ROLLCALL_OUTPUT__DIR=/x`), checked by the
-//! recipe layer, and one that names no key is refused with the list of what is known.
+//! `ROLLCALL_*` environment variables: run options (`ROLLCALL_JOBS`, `ROLLCALL_PLUGIN_PATH`, and
+//! `ROLLCALL_BIN` of the cluster scripts) are taken here; every other one is a recipe key override
+//! (`ROLLCALL_OUTPUT__DIR=/x`), checked by the recipe layer, and one that names no key is refused
+//! with the list of what is known.
 
 /// The run options read from the environment: name and what it sets.
 pub const RUN_OPTION_VARS: &[(&str, &str)] = &[
@@ -8,6 +9,10 @@ pub const RUN_OPTION_VARS: &[(&str, &str)] = &[
     (
         "ROLLCALL_PLUGIN_PATH",
         "extra plugin folders, `:`-separated, after --plugin-dir",
+    ),
+    (
+        "ROLLCALL_BIN",
+        "the rollcall binary the cluster scripts run (not read by rollcall itself)",
     ),
 ];
 

@@ -1,8 +1,8 @@
 //! `rollcall inspect`'s human forms: one block per file, or `--table`, one line per take.
 //! Every value read from a file goes through [`printable`].
 
-use crate::escape::printable;
 use crate::inspect::InspectedFile;
+use crate::run::printable;
 
 /// `24-bit int`, `32-bit float`.
 pub fn sample_format_label(bits: u16, format: Option<&str>) -> String {

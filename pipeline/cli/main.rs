@@ -11,13 +11,15 @@ macro_rules! outln {
     };
 }
 
+mod apply;
 mod audit;
 mod env_options;
-mod escape;
+mod finish;
 mod generate;
 mod inspect;
 mod inspect_view;
 mod new;
+mod plan;
 mod plugins;
 mod progress;
 mod run;
@@ -89,6 +91,13 @@ enum Command {
     /// Check a delivered tree (or a copy) against its ASC MHL manifest: exit 0 all match, 1 some
     /// differ, 2 no manifest.
     Verify(verify::VerifyArgs),
+    /// Plan a batch once for delivery in shards: write the plan file (`apply`, then `finish`).
+    Plan(plan::PlanArgs),
+    /// Deliver one shard of a plan (`--shard K/N`, a Slurm array task or a Kubernetes Indexed Job).
+    Apply(apply::ApplyArgs),
+    /// After every shard: check the plan is delivered, then write the report, ledger, sound
+    /// reports and manifest (exit codes as `run`).
+    Finish(finish::FinishArgs),
     /// Start a show: write a commented recipe, a cast CSV and an episodes CSV into DIR.
     New(new::NewArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell on stdout.
@@ -99,11 +108,32 @@ enum Command {
     Man,
 }
 
-/// Writes one line to stdout, ignoring a closed pipe (see `outln!`).
+/// Writes one line to stdout, ignoring a closed pipe (see `outln!`). Terminal escapes and bidi
+/// controls that reach it from names or metadata are written as `\u001b`, `\u202e` (a form that is
+/// also a valid escape inside a JSON string); line breaks and tabs are kept.
 pub fn print_line(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
+    let text = args.to_string();
+    let text = if text
+        .chars()
+        .any(|c| c != '\n' && c != '\t' && run::is_hidden_control(c))
+    {
+        text.chars()
+            .map(|c| {
+                if c != '\n' && c != '\t' && run::is_hidden_control(c) {
+                    format!("\\u{:04x}", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        text
+    };
     let mut out = std::io::stdout().lock();
-    let _ = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    let _ = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"));
 }
 
 /// How a command ended, mapped to the exit code.
@@ -170,6 +200,9 @@ fn run_command(cli: Cli) -> ExitCode {
         Command::Inspect(args) => inspect::inspect(args),
         Command::Plugins(args) => plugins::plugins(args),
         Command::Verify(args) => verify::verify(args),
+        Command::Plan(args) => plan::plan_command(args),
+        Command::Apply(args) => apply::apply_command(args),
+        Command::Finish(args) => finish::finish_command(args),
         Command::New(args) => new::new(args),
         Command::Completions(args) => generate::completions(args),
         Command::Man => generate::man(),

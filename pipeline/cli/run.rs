@@ -10,7 +10,7 @@ use rollcall_engine::{
     append_ledger, attach_findings, build_checks, build_steps, execute, ledger_rows, lock_output,
     mixer_reports, plan, reconcile_batch, roll_scheme, run_checks, run_stamp, start_watchdog,
     write_report, write_sound_reports, BuiltCheck, BuiltStep, EngineError, ExecuteOptions,
-    FileStatus, Plan, PlanOptions, SoundReportOptions, LOCK_FILE,
+    FileStatus, Plan, PlanOptions, RunSummary, SoundReport, SoundReportOptions, LOCK_FILE,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -67,7 +67,7 @@ pub struct CheckArgs {
     plugin_dirs: PluginDirs,
 }
 
-fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError> {
+pub(crate) fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError> {
     let env = crate::env_options::recipe_env();
     Recipe::load(path, overrides, &env).map_err(|error| {
         let text = error.to_string();
@@ -79,13 +79,14 @@ fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError>
 }
 
 /// What the recipe's steps do (plugins and tables, not comments), so derived values are deterministic.
-fn derivation(recipe: &Recipe) -> String {
+pub(crate) fn derivation(recipe: &Recipe) -> String {
     recipe.fingerprint()
 }
 
 /// Load the recipe, exchange hellos with every plugin and build every step and check from its
 /// table (a step's or check's `new` is its validation); touch no audio.
 pub fn check(args: CheckArgs) -> Result<Outcome> {
+    install_plugin_log(false);
     let result = load_recipe(&args.recipe, &args.set).and_then(|recipe| {
         let host = PluginHost::new(&args.plugin_dirs.dirs);
         let steps = build_steps(&recipe, &host);
@@ -126,7 +127,7 @@ pub fn check(args: CheckArgs) -> Result<Outcome> {
             Ok(Outcome::Success)
         }
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             Ok(Outcome::Invalid)
         }
     }
@@ -134,6 +135,7 @@ pub fn check(args: CheckArgs) -> Result<Outcome> {
 
 /// Plan the batch, check it whole, then (unless dry) write, verify and report.
 pub fn run(args: RunArgs) -> Result<Outcome> {
+    install_plugin_log(args.quiet);
     let jobs = match args.jobs {
         Some(jobs) => Some(jobs),
         None => match crate::env_options::jobs_from_env() {
@@ -148,14 +150,14 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let (recipe, steps, checks, out_root) = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             return Ok(Outcome::Invalid);
         }
     };
     let walk = match find_inputs(&args.inputs, &recipe.input) {
         Ok(walk) => walk,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             return Ok(Outcome::Invalid);
         }
     };
@@ -199,6 +201,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         vars: recipe.vars.clone(),
         derivation: derivation(&recipe),
         roll_scheme: roll_scheme(&recipe),
+        keep_for_checks: !checks.is_empty(),
     };
     // A real run holds the output root's lock from planning to the report: two runs never write
     // into one tree at once.
@@ -208,7 +211,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         match lock_output(&out_root) {
             Ok(lock) => Some(lock),
             Err(e) => {
-                eprintln!("rollcall: {e}");
+                eprintln!("rollcall: {}", printable_lines(&e.to_string()));
                 return Ok(Outcome::Invalid);
             }
         }
@@ -231,7 +234,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let mut plan = match planned {
         Ok(plan) => plan,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             return Ok(Outcome::Invalid);
         }
     };
@@ -243,7 +246,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let mixer_reports = match mixer_reports(&recipe) {
         Ok(reports) => reports,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            eprintln!("rollcall: {}", printable_lines(&e.to_string()));
             return Ok(Outcome::Invalid);
         }
     };
@@ -270,8 +273,45 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     );
     summary.findings.extend(batch_findings);
     attach_findings(&mut summary, report_findings);
+    let end = RunEnd {
+        recipe_name: recipe.name.clone(),
+        ledger: recipe.ledger(),
+        show: recipe.vars.get("show").cloned(),
+        md5: recipe.manifest.md5(),
+        quiet: args.quiet,
+        json: args.json,
+    };
+    conclude(&end, out_root, plan, summary, mixer_reports)
+}
+
+/// What the end of a run needs (the ledger, the report, the sound reports, the manifest, the exit
+/// code); `rollcall finish` ends a sharded run the same way.
+pub(crate) struct RunEnd {
+    /// The recipe's `[recipe] name`, for `--json`.
+    pub recipe_name: Option<String>,
+    /// The roll ledger, when a check keeps one.
+    pub ledger: Option<PathBuf>,
+    /// `[vars] show`.
+    pub show: Option<String>,
+    /// `[manifest] hashes` has `md5`.
+    pub md5: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--json`.
+    pub json: bool,
+}
+
+/// The end of a run once every file is delivered or not: append the roll ledger, write the report,
+/// the sound reports and the manifest generation, say what happened, and choose the exit code.
+pub(crate) fn conclude(
+    args: &RunEnd,
+    out_root: PathBuf,
+    plan: Plan,
+    summary: RunSummary,
+    mixer_reports: Vec<SoundReport>,
+) -> Result<Outcome> {
     // The roll ledger, after delivery (never on a dry run): what the next day's run checks against.
-    let ledger_failed = match recipe.ledger() {
+    let ledger_failed = match args.ledger.clone() {
         Some(ledger) => {
             let rows = ledger_rows(&plan, &summary, &run_stamp(std::time::SystemTime::now()));
             match append_ledger(&ledger, &rows) {
@@ -290,7 +330,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         &out_root,
         &summary,
         &SoundReportOptions {
-            show: recipe.vars.get("show").cloned(),
+            show: args.show.clone(),
             mixer_reports,
         },
     )
@@ -310,12 +350,8 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             );
         }
     }
-    let manifest = crate::verify::manifest_after_run(
-        &out_root,
-        &summary,
-        report.as_ref().ok(),
-        recipe.manifest.md5(),
-    );
+    let manifest =
+        crate::verify::manifest_after_run(&out_root, &summary, report.as_ref().ok(), args.md5);
     crate::warnings::print_file_lines(&summary, args.quiet, printable);
     if !args.quiet {
         for finding in &summary.findings {
@@ -331,7 +367,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         }
     }
     if args.json {
-        crate::run_document::print(&summary, recipe.name.as_deref(), &out_root)?;
+        crate::run_document::print(&summary, args.recipe_name.as_deref(), &out_root)?;
     }
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {
@@ -486,8 +522,8 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
             };
             outln!(
                 "{} -> {}{state}",
-                file.source.display(),
-                file.relative_destination
+                shown(&file.source),
+                printable(&file.relative_destination)
             );
             for change in &file.field_changes {
                 match &change.old {
@@ -501,11 +537,15 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
                 }
             }
             for warning in &file.warnings {
-                outln!("    warning: {warning}");
+                outln!("    warning: {}", printable(warning));
             }
         }
         for skipped in &plan.skipped {
-            outln!("{} -> skipped: {}", skipped.path.display(), skipped.reason);
+            outln!(
+                "{} -> skipped: {}",
+                shown(&skipped.path),
+                printable(&skipped.reason)
+            );
         }
         outln!(
             "{} files planned into {}, {} skipped; nothing written (dry run)",
@@ -521,15 +561,66 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
     })
 }
 
-/// Values shown on one line (see [`crate::escape::printable`]).
-fn printable(value: &str) -> String {
-    crate::escape::printable(value)
+/// Values shown on one line: line breaks as `\n`, other control characters (terminal escapes) and
+/// bidi controls escaped (`\u{1b}`, `\u{202e}`); an empty value as `""`.
+pub(crate) fn printable(value: &str) -> String {
+    if value.is_empty() {
+        return "\"\"".to_string();
+    }
+    let mut shown = String::with_capacity(value.len());
+    for c in value.replace("\r\n", "\n").chars() {
+        match c {
+            '\n' => shown.push_str("\\n"),
+            c if is_hidden_control(c) => shown.extend(c.escape_default()),
+            c => shown.push(c),
+        }
+    }
+    shown
+}
+
+/// A control character (C0, DEL, C1: terminal escapes) or a bidirectional control that reorders
+/// what a reader sees (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069).
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+                c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A message of several lines as shown in human output: each line through [`printable`].
+pub fn printable_lines(text: &str) -> String {
+    text.lines().map(printable).collect::<Vec<_>>().join("\n")
+}
+
+/// A path as shown in human output: see [`printable`].
+pub fn shown(path: &Path) -> String {
+    printable(&path.display().to_string())
+}
+
+/// Send plugins' log lines through rollcall's output: escaped, prefixed with the plugin's name;
+/// information lines dropped under `--quiet`, warnings always shown.
+fn install_plugin_log(quiet: bool) {
+    rollcall_host::set_plugin_log_sink(Arc::new(move |level, plugin, message| {
+        let label = match level {
+            rollcall_host::LogLevel::Info if quiet => return,
+            rollcall_host::LogLevel::Info => "info",
+            rollcall_host::LogLevel::Warn => "warning",
+        };
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "rollcall: plugin `{}`: {label}: {}",
+            printable(plugin),
+            printable(message)
+        );
+    }));
 }
 
 /// The output root must be a usable folder apart from every input: not an input, not above one
 /// (the delivery would land among the sources), not inside one (sources are read-only), and not a
 /// dangling link.
-fn check_output_root(out_root: &Path, inputs: &[PathBuf]) -> Result<(), EngineError> {
+pub(crate) fn check_output_root(out_root: &Path, inputs: &[PathBuf]) -> Result<(), EngineError> {
     if let Ok(meta) = std::fs::symlink_metadata(out_root) {
         if meta.file_type().is_symlink() && std::fs::metadata(out_root).is_err() {
             return Err(EngineError::Output(format!(

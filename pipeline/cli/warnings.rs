@@ -4,6 +4,7 @@
 
 use rollcall_engine::{FileOutcome, FileStatus, RunSummary};
 
+use crate::run::shown;
 use crate::style::status;
 
 /// Most example file names shown after a grouped line.
@@ -33,7 +34,7 @@ pub fn print_file_lines(summary: &RunSummary, quiet: bool, printable: fn(&str) -
             eprintln!(
                 "rollcall: {}: {}: {}",
                 status(word),
-                file.source.display(),
+                shown(&file.source),
                 printable(reason.strip_prefix("withheld: ").unwrap_or(reason))
             );
         }
@@ -46,14 +47,14 @@ pub fn print_file_lines(summary: &RunSummary, quiet: bool, printable: fn(&str) -
             [one] => eprintln!(
                 "rollcall: {}: {}: {}",
                 group.label,
-                one.source.display(),
+                shown(&one.source),
                 group.message
             ),
             files => {
                 let examples: Vec<String> = files
                     .iter()
                     .take(EXAMPLES)
-                    .map(|f| f.source.display().to_string())
+                    .map(|f| shown(&f.source))
                     .collect();
                 let more = if files.len() > EXAMPLES { ", ..." } else { "" };
                 eprintln!(

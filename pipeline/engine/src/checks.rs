@@ -149,10 +149,12 @@ pub fn run_checks(checks: &[BuiltCheck], plan: &mut Plan) -> Vec<Finding> {
         for (file, found) in plan.files.iter_mut().zip(per_file) {
             file.findings.extend(found);
         }
+        // The ledger entries first, so the batch can take the described takes instead of a copy.
+        set_ledger_entries(checks, plan);
         let batch: Vec<(Take, Take)> = plan
             .files
-            .iter()
-            .filter_map(|f| f.described.as_deref().cloned())
+            .iter_mut()
+            .filter_map(|f| f.described.take().map(|described| *described))
             .collect();
         for built in checks {
             match built.check.check_batch(&batch) {
@@ -173,14 +175,8 @@ pub fn run_checks(checks: &[BuiltCheck], plan: &mut Plan) -> Vec<Finding> {
             }
         }
     }
-    let cutoff = checks
-        .iter()
-        .find_map(|c| c.day_cutoff)
-        .unwrap_or(DEFAULT_DAY_CUTOFF);
+    set_ledger_entries(checks, plan);
     for file in &mut plan.files {
-        if let Some(described) = file.described.as_deref() {
-            file.ledger_entry = crate::ledger::ledger_entry(&described.1, cutoff);
-        }
         for finding in &mut file.findings {
             if finding.roll.is_none() {
                 finding.roll = file.roll.clone();
@@ -194,8 +190,21 @@ pub fn run_checks(checks: &[BuiltCheck], plan: &mut Plan) -> Vec<Finding> {
     batch_findings
 }
 
+/// Set each planned file's roll-ledger entry from its described source take, where it still has one.
+fn set_ledger_entries(checks: &[BuiltCheck], plan: &mut Plan) {
+    let cutoff = checks
+        .iter()
+        .find_map(|c| c.day_cutoff)
+        .unwrap_or(DEFAULT_DAY_CUTOFF);
+    for file in &mut plan.files {
+        if let Some(described) = file.described.as_deref() {
+            file.ledger_entry = crate::ledger::ledger_entry(&described.1, cutoff);
+        }
+    }
+}
+
 /// A production day runs to 06:00 unless a check says otherwise.
-const DEFAULT_DAY_CUTOFF: u32 = 6 * 60;
+pub(crate) const DEFAULT_DAY_CUTOFF: u32 = 6 * 60;
 
 /// Whether a file is withheld: an `error` finding, unless the recipe delivers on error.
 pub fn withholding(findings: &[Finding]) -> Option<String> {

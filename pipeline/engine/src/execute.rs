@@ -59,7 +59,7 @@ impl Default for ExecuteOptions {
 }
 
 /// What happened to one input file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileStatus {
     /// Written and verified.
@@ -94,7 +94,7 @@ impl FileStatus {
 }
 
 /// The result of one input file.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FileOutcome {
     /// The source file.
     pub source: PathBuf,
@@ -117,7 +117,7 @@ pub struct FileOutcome {
 }
 
 /// Hashes of a delivered file's bytes, as lowercase hex (the forms ASC MHL uses).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ContentHash {
     /// XXH3-128 of the whole file (ASC MHL `xxh128`).
     pub xxh128: String,
@@ -362,7 +362,7 @@ fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<Fi
                     outcome.checksum = Some(delivered.xxh128.clone());
                     outcome.content_hash = Some(ContentHash {
                         xxh128: delivered.xxh128,
-                        md5: None,
+                        md5: delivered.md5,
                     });
                     if let Some(repaired) = delivered.recovered {
                         outcome.status = FileStatus::Recovered;
@@ -456,6 +456,8 @@ struct WrittenTemp {
     temp: tempfile::NamedTempFile,
     /// XXH3-128 of every byte written.
     xxh128: u128,
+    /// MD5 of every byte written (lowercase hex), when the options ask for it.
+    md5: Option<String>,
     /// Bytes written.
     len: u64,
     /// Whole frames of audio written (the source's, all of them).
@@ -471,6 +473,7 @@ struct WrittenTemp {
 /// What a delivered file's outcome records.
 struct Delivered {
     xxh128: String,
+    md5: Option<String>,
     recovered: Option<String>,
     qc: Option<Result<TakeQc, String>>,
 }
@@ -527,7 +530,8 @@ fn write_temp(file: &PlannedFile, context: &DeliveryContext<'_>) -> Result<Writt
             bar: context.bar,
         },
         interrupt: context.options.interrupt.as_deref(),
-    });
+    })
+    .with_md5(context.options.md5);
     let mut audio_qc = DeliveryQc::new(&context.options.qc, &source, &rendered, &file.changes);
     let report = produce(
         &source_file,
@@ -562,10 +566,11 @@ fn write_temp(file: &PlannedFile, context: &DeliveryContext<'_>) -> Result<Writt
         )
         .into());
     }
-    let (xxh128, len) = (writer.xxh128(), writer.bytes_written());
+    let (xxh128, len, md5) = (writer.xxh128(), writer.bytes_written(), writer.take_md5());
     Ok(WrittenTemp {
         temp,
         xxh128,
+        md5,
         len,
         frames: report.frames,
         recovered: source
@@ -618,6 +623,7 @@ fn finish_temp(
     }
     Ok(Delivered {
         xxh128: hex128(written.xxh128),
+        md5: written.md5,
         recovered: written.recovered,
         qc: written.qc,
     })

@@ -19,7 +19,7 @@ use crate::execute::{FileStatus, RunSummary};
 use crate::plan::Plan;
 
 /// What the ledger needs to know of one planned file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LedgerEntry {
     /// The roll label.
     pub roll: String,

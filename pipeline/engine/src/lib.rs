@@ -14,9 +14,14 @@ mod manifest_verify;
 mod output;
 mod plan;
 mod plan_progress;
+mod planfile;
 mod produce;
 pub mod qc;
 mod report;
+mod shard;
+mod shard_apply;
+mod shard_collect;
+mod shard_lock;
 mod soundreports;
 mod steps;
 mod watch;
@@ -31,12 +36,24 @@ pub use manifest_verify::{verify_tree, ChangedFile, TreeCheck, UncheckedFile, Ve
 pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
 pub use plan_progress::{set_plan_progress, PlanProgressHook};
+pub use planfile::{
+    header_digest, mixer_report_paths, read_mixer_reports, FileTime, PlanChanges, PlanEntry,
+    PlanFile, PlanFileError, PlanRecipe, PlanSettings, PlanSkipped, PLAN_FORMAT,
+};
 pub use produce::is_verbatim;
 pub use qc::{TakeQc, TrackQc};
 pub use report::{report_file_name, write_report};
 pub use rollcall_findings::{Finding, Severity};
 pub use rollcall_qc::QcSettings;
 pub use rollcall_rolls::Scheme;
+pub use rollcall_soundreport::SoundReport;
+pub use shard::{
+    assign_shards, parts_folder, shard_files, write_atomically, PartEnvelope, PartFile, Shard,
+    ShardError, ShardPart, BOOKKEEPING_FOLDER, PART_FORMAT,
+};
+pub use shard_apply::{apply_shard, AppliedShard};
+pub use shard_collect::{collect_shards, CollectedShards};
+pub use shard_lock::{lock_output_for_plan, PlanLock};
 pub use soundreports::{
     attach_findings, mixer_reports, reconcile_batch, write_sound_reports, SoundReportOptions,
     REPORTS_FOLDER,

@@ -19,10 +19,11 @@ use crate::output::LOCK_FILE;
 pub use crate::manifest_store::ManifestError;
 
 /// Patterns rollcall adds to every generation it writes: the per-roll sound reports (rewritten by
-/// later runs, so not listed), temp files of a killed run and the output lock. Not anchored with a
+/// later runs, so not listed), temp files of a killed run, the output lock and the shards' parts (`.rollcall/`). Not anchored with a
 /// leading `/`: the reference implementation matches patterns against absolute paths, where an
 /// anchored pattern never matches.
-pub const ROLLCALL_IGNORE_PATTERNS: [&str; 3] = ["reports/", "*.rollcall-partial", LOCK_FILE];
+pub const ROLLCALL_IGNORE_PATTERNS: [&str; 4] =
+    ["reports/", "*.rollcall-partial", LOCK_FILE, ".rollcall/"];
 
 /// How the manifest is written.
 #[derive(Clone, Debug)]
@@ -246,11 +247,13 @@ pub fn write_manifest(
                 .filter(|format| computed.iter().all(|(f, _)| f != *format))
                 .copied()
                 .collect();
-            if !missing.is_empty() {
-                // TODO(lead): MD5 of the bytes as written. The write pass fills `xxh128` (the
-                // hashing writer in produce.rs) but not yet `md5` when `ExecuteOptions::md5` is
-                // set; until it does, a recipe asking for md5 reads each delivered file once more.
-                computed.extend(hash_file(destination, &missing, &no_progress)?);
+            // Every hash of a file this run wrote comes from the bytes as written (the hashing
+            // writer in produce.rs), never from reading the file again.
+            if let Some(format) = missing.first() {
+                return Err(ManifestError::NotHashed {
+                    path: destination.clone(),
+                    format: format.name().to_string(),
+                });
             }
             written.original += 1;
             entries(&computed, Action::Original, &date)

@@ -42,6 +42,15 @@ pub enum ManifestError {
     /// A generation file's c4 id is not the one the chain lists: it was changed after it was written.
     #[error("{} does not match its c4 id in the chain file: the manifest was changed", .0.display())]
     Modified(PathBuf),
+    /// A file this run wrote has no hash of a format the manifest lists: the write pass was not
+    /// asked for it (`ExecuteOptions::md5` must follow `[manifest] hashes`).
+    #[error("{}: the write pass computed no {format} hash of it", .path.display())]
+    NotHashed {
+        /// The delivered file.
+        path: PathBuf,
+        /// The missing format's name.
+        format: String,
+    },
     /// A generation the chain lists is missing.
     #[error("{} is listed in the chain file but missing", .0.display())]
     MissingGeneration(PathBuf),
@@ -181,8 +190,11 @@ pub(crate) fn record_generation(
         source,
     })?;
     write_atomically(&folder, CHAIN_FILE_NAME, &chain_bytes, true)?;
-    if let Ok(dir) = File::open(&folder) {
-        let _ = dir.sync_all();
+    // The renames in the folder, then the folder's own entry in the root: durable, or an error.
+    for synced in [folder.as_path(), root] {
+        File::open(synced)
+            .and_then(|dir| dir.sync_all())
+            .map_err(io_error(synced))?;
     }
     Ok(path)
 }

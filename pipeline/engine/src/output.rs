@@ -83,9 +83,32 @@ impl Drop for OutputLock {
     }
 }
 
+/// Create the output root and every missing folder above it, then sync the parent of each one
+/// created (which holds its entry), so the root survives a crash with what is delivered into it.
+fn create_root(root: &Path) -> Result<(), String> {
+    let mut missing: Vec<&Path> = Vec::new();
+    let mut at = root;
+    while fs::symlink_metadata(at).is_err() {
+        missing.push(at);
+        match at.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => at = parent,
+            _ => break,
+        }
+    }
+    fs::create_dir_all(root).map_err(|e| format!("creating {}: {e}", root.display()))?;
+    for folder in missing.iter().rev() {
+        let parent = match folder.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        sync_folder(parent)?;
+    }
+    Ok(())
+}
+
 /// Take the output root's lock, or say which run holds it.
 pub fn lock_output(root: &Path) -> Result<OutputLock, String> {
-    fs::create_dir_all(root).map_err(|e| format!("creating {}: {e}", root.display()))?;
+    create_root(root)?;
     let path = root.join(LOCK_FILE);
     for _ in 0..100 {
         let mut file = fs::OpenOptions::new()

@@ -30,6 +30,9 @@ pub struct PlanOptions {
     pub derivation: String,
     /// How roll labels are read into `{roll}`, `{unit}`, `{recorder}` ([`crate::roll_scheme`]).
     pub roll_scheme: rollcall_rolls::Scheme,
+    /// Whether practice checks will run over the plan: they need every take as described, so the
+    /// descriptions are kept until they ran; without checks each is dropped once its file is planned.
+    pub keep_for_checks: bool,
 }
 
 /// One file the run will deliver. It holds what the steps decided, not the rendered chunks: the
@@ -123,9 +126,13 @@ pub fn plan(
     let inputs: Vec<&InputFile> = walk
         .files
         .iter()
-        .filter(|f| match (&out_canonical, f.path.canonicalize()) {
-            (Some(out), Ok(path)) => !path.starts_with(out),
-            _ => true,
+        .filter(|f| match &out_canonical {
+            // Only when the output root exists: `canonicalize` costs a `readlink` per component.
+            Some(out) => f
+                .path
+                .canonicalize()
+                .map_or(true, |path| !path.starts_with(out)),
+            None => true,
         })
         .collect();
     let ticker = crate::plan_progress::PlanTicker::start(inputs.len());
@@ -195,12 +202,21 @@ fn plan_one(
     crate::checks::add_roll_tokens(&mut take, options.roll_scheme);
     let described_source = take.clone();
     let mut changes = Changes::new(&source);
+    // A step that fails on a file whose iXML could not be read is told why (its metadata is missing
+    // because of that, not because the recorder left it out).
+    let ixml_unread = source
+        .ixml_error
+        .as_ref()
+        .map(|why| format!("; the iXML could not be read: {why}"))
+        .unwrap_or_default();
     for built in steps {
         let edits = crate::watch::watched(&built.plugin, &input.path, || built.step.apply(&take))
-            .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
+            .map_err(|e| {
+            format!("step {} ({}): {e}{ixml_unread}", built.index, built.plugin)
+        })?;
         changes
             .apply(&mut take, edits)
-            .map_err(|e| format!("step {} ({}): {e}", built.index, built.plugin))?;
+            .map_err(|e| format!("step {} ({}): {e}{ixml_unread}", built.index, built.plugin))?;
     }
     let rendered = render(&source, &changes, &options.derivation).map_err(|e| e.to_string())?;
     let folder = check_folder(rendered.folder.as_deref().unwrap_or(&input_folder))?;
@@ -213,13 +229,21 @@ fn plan_one(
     for part in relative_destination.split('/') {
         destination.push(part);
     }
+    check_destination_length(&destination)?;
     let roll = described_source.field("tape").map(str::to_string);
     let findings = std::mem::take(&mut changes.findings);
+    let (described, ledger_entry) = if options.keep_for_checks {
+        (Some(Box::new((take, described_source))), None)
+    } else {
+        let entry =
+            crate::ledger::ledger_entry(&described_source, crate::checks::DEFAULT_DAY_CUTOFF);
+        (None, entry)
+    };
     Ok(PlannedFile {
         roll,
         findings,
-        described: Some(Box::new((take, described_source))),
-        ledger_entry: None,
+        described,
+        ledger_entry,
         source: source.path,
         source_len: source.file_len,
         source_modified: source.modified,
@@ -242,9 +266,38 @@ fn plan_one(
     })
 }
 
+/// The longest absolute path Linux opens, in bytes (`PATH_MAX` less its NUL).
+pub const MAX_PATH_BYTES: usize = 4095;
+
+/// Refuse a destination that no file system call could open: a path longer than [`MAX_PATH_BYTES`]
+/// or one name longer than 255 bytes (metadata can make either). Fails that file alone.
+fn check_destination_length(destination: &std::path::Path) -> Result<(), String> {
+    let absolute = std::path::absolute(destination).unwrap_or_else(|_| destination.to_path_buf());
+    let length = absolute.as_os_str().len();
+    let shown = rollcall_take::abbreviated(&absolute.to_string_lossy());
+    if let Some(part) = absolute
+        .components()
+        .map(|c| c.as_os_str().len())
+        .find(|&n| n > 255)
+    {
+        return Err(format!(
+            "destination {shown} has a name of {part} bytes, longer than the 255 bytes file systems allow in one name"
+        ));
+    }
+    if length > MAX_PATH_BYTES {
+        return Err(format!(
+            "destination {shown} is {length} bytes long, more than the {MAX_PATH_BYTES} bytes a path may have; shorten the names the recipe builds from metadata"
+        ));
+    }
+    Ok(())
+}
+
 /// A destination that exists must hold exactly what this run would write (then it counts as
 /// delivered); anything else is a conflict.
-fn existing_destination(file: &PlannedFile, derivation: &str) -> Result<Option<String>, String> {
+pub(crate) fn existing_destination(
+    file: &PlannedFile,
+    derivation: &str,
+) -> Result<Option<String>, String> {
     let existing = match std::fs::symlink_metadata(&file.destination) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),

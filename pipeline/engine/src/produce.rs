@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 
+use rollcall_mhl::{HashFormat, MultiHasher};
 use rollcall_take::{RenderedTake, SourceTake};
 use rollcall_wav::{
     copy_verbatim, write_file_tapped, AudioTap, WavError, WriteOptions, WriteReport,
@@ -42,10 +43,12 @@ pub fn produce<W: Write>(
 }
 
 /// A writer that hashes and counts everything written through it: the delivered file's content
-/// hash (XXH3-128, as ASC MHL's `xxh128`) comes from the bytes as written, never a second read.
+/// hash (XXH3-128, as ASC MHL's `xxh128`, and MD5 when asked) comes from the bytes as written, never
+/// a second read.
 pub struct HashingWriter<W> {
     inner: W,
     xxh128: Xxh3,
+    md5: Option<MultiHasher>,
     len: u64,
 }
 
@@ -55,8 +58,26 @@ impl<W: Write> HashingWriter<W> {
         HashingWriter {
             inner,
             xxh128: Xxh3::new(),
+            md5: None,
             len: 0,
         }
+    }
+
+    /// Also computes MD5 of everything written when `md5` is set (the manifest lists it).
+    pub fn with_md5(mut self, md5: bool) -> HashingWriter<W> {
+        self.md5 = md5.then(|| MultiHasher::new(&[HashFormat::Md5]));
+        self
+    }
+
+    /// The MD5 of everything written, as lowercase hex, when it was asked for; taken once (later
+    /// calls return `None`).
+    pub fn take_md5(&mut self) -> Option<String> {
+        self.md5
+            .take()?
+            .finish()
+            .into_iter()
+            .find(|(format, _)| *format == HashFormat::Md5)
+            .map(|(_, value)| value)
     }
 
     /// Bytes written so far.
@@ -75,6 +96,9 @@ impl<W: Write> Write for HashingWriter<W> {
         let n = self.inner.write(buf)?;
         if let Some(written) = buf.get(..n) {
             self.xxh128.update(written);
+            if let Some(md5) = &mut self.md5 {
+                md5.update(written);
+            }
         }
         self.len += n as u64;
         Ok(n)

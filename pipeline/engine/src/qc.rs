@@ -18,17 +18,17 @@ pub const RULE_SILENT_TRACK: &str = "audio/silent-track";
 pub const RULE_CLIPPING: &str = "audio/clipping";
 
 /// The QC figures of one file, per track in file order.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TakeQc {
     /// One entry per track (channel), in file order.
     pub tracks: Vec<TrackQc>,
     /// Integrated loudness and true peak of the mix track, when the recipe asks for them.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loudness: Option<LoudnessQc>,
 }
 
 /// The QC figures of one track.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrackQc {
     /// 1-based track number (interleave index) in the file.
     pub track: u32,
@@ -46,7 +46,7 @@ pub struct TrackQc {
 }
 
 /// EBU R128 figures of the mix track.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoudnessQc {
     /// 1-based track measured.
     pub track: u32,

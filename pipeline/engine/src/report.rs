@@ -41,6 +41,23 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// A cell a spreadsheet cannot run as a formula: one starting with `=`, `+`, `-` or `@` (or a tab or
 /// carriage return) gets a leading `'`.
 pub fn spreadsheet_safe(value: &str) -> String {
+    // Terminal escapes and bidi controls from names and metadata are shown escaped (`\u{1b}`).
+    let escaped;
+    let value = if value.chars().any(rollcall_sdk::template::is_hidden_control) {
+        escaped = value
+            .chars()
+            .map(|c| {
+                if rollcall_sdk::template::is_hidden_control(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>();
+        escaped.as_str()
+    } else {
+        value
+    };
     match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_string(),

@@ -16,11 +16,35 @@ pub struct BuiltStep {
     pub step: LoadedStep,
 }
 
+/// Tokens the engine gives every take whose tape label parses (see `checks::add_roll_tokens`).
+const ROLL_TOKENS: &[&str] = &["roll", "unit", "recorder"];
+
+/// Step plugins shipped with rollcall: the tokens they set are standard ones (`episode`, `circled`).
+const BUNDLED_STEPS: &[&str] = &[
+    "rename",
+    "track-names",
+    "episode-split",
+    "channel-layout",
+    "template",
+    "sound-report",
+    "practice",
+];
+
 /// Load every step's plugin and build the step from its table; any failure names the recipe file,
 /// the line and the step.
 pub fn build_steps(recipe: &Recipe, host: &PluginHost) -> Result<Vec<BuiltStep>, EngineError> {
     let mut built = Vec::with_capacity(recipe.steps.len());
     let mut problems = Vec::new();
+    // What a template may use besides the standard tokens: the recipe's [vars] and the engine's roll
+    // tokens; unknown once a step of a plugin rollcall does not ship ran, since it may set any token.
+    let mut known_tokens: Option<Vec<String>> = Some(
+        recipe
+            .vars
+            .keys()
+            .cloned()
+            .chain(ROLL_TOKENS.iter().map(|t| t.to_string()))
+            .collect(),
+    );
     for spec in &recipe.steps {
         let location = format!(
             "{}:{}: step {} (`{}`)",
@@ -36,7 +60,13 @@ pub fn build_steps(recipe: &Recipe, host: &PluginHost) -> Result<Vec<BuiltStep>,
                 continue;
             }
         };
-        let context = StepContext::new(spec.table.clone(), recipe.dir.clone());
+        let mut context = StepContext::new(spec.table.clone(), recipe.dir.clone());
+        if let Some(known) = &known_tokens {
+            context = context.with_known_tokens(known.iter().cloned());
+        }
+        if !BUNDLED_STEPS.contains(&spec.plugin.as_str()) {
+            known_tokens = None;
+        }
         match plugin.build(&context) {
             Ok(step) => built.push(BuiltStep {
                 index: spec.index,
@@ -44,12 +74,22 @@ pub fn build_steps(recipe: &Recipe, host: &PluginHost) -> Result<Vec<BuiltStep>,
                 step,
             }),
             Err(e) => {
-                let line = recipe.line_of(spec.index, e.key.as_deref());
+                // A key set on the command line is named as given there, not by a recipe line.
+                let origin = e
+                    .key
+                    .as_deref()
+                    .and_then(|key| recipe.override_of(spec.index, key));
+                let place = match origin {
+                    Some(origin) => origin.to_string(),
+                    None => format!(
+                        "{}:{}",
+                        recipe.path.display(),
+                        recipe.line_of(spec.index, e.key.as_deref())
+                    ),
+                };
                 problems.push(format!(
-                    "{}:{line}: step {} (`{}`): {e}",
-                    recipe.path.display(),
-                    spec.index,
-                    spec.plugin
+                    "{place}: step {} (`{}`): {e}",
+                    spec.index, spec.plugin
                 ));
             }
         }

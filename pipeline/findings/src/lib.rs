@@ -9,7 +9,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; never withholds a file.
@@ -48,7 +50,7 @@ impl fmt::Display for Severity {
 }
 
 /// One thing a check says about a take, a roll or the batch.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Stable rule id, `family/name` (`slate/missing`).
     pub rule: String,

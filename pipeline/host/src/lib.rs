@@ -4,11 +4,17 @@
 //! in each `--plugin-dir`, then each folder of `ROLLCALL_PLUGIN_PATH`, then the folder of the running
 //! executable, then `<prefix>/lib/rollcall/` beside the executable's real `<prefix>/bin/`. Libraries
 //! are loaded once per process and never unloaded.
+//!
+//! Nothing is loaded from a folder or library that someone other than its owner (or root) can write
+//! (see [`HostError::Untrusted`]): every folder of the search path and every plugin library in it is
+//! checked before the first library is opened. A library in a `ROLLCALL_PLUGIN_PATH` folder whose name
+//! is also found elsewhere in the search path with other bytes is refused ([`HostError::Shadowing`]),
+//! so the environment never replaces a plugin silently.
 
 use std::collections::HashMap;
 use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use abi_stable::library::{AbiHeaderRef, LibHeader, LibraryError, RawLibrary, RootModule};
 use abi_stable::std_types::{RResult, RStr, RVec, Tuple2};
@@ -18,6 +24,8 @@ use rollcall_sdk::ffi::{self, FfiStepBox, FfiTake, HostLogger, StepModule_Ref};
 use rollcall_sdk::{Edit, Finding, StepContext, StepError, Take};
 
 pub use rollcall_sdk::ffi::hello::HOST_FEATURES;
+
+mod trust;
 
 /// The environment variable listing extra plugin folders, `:`-separated.
 pub const PLUGIN_PATH_VAR: &str = "ROLLCALL_PLUGIN_PATH";
@@ -89,6 +97,27 @@ pub enum HostError {
         feature: String,
         /// This host's SDK version.
         host_sdk: String,
+    },
+    /// A plugin folder or library that someone other than its owner (or root) can write; nothing is
+    /// loaded while the search path holds one.
+    #[error("refusing to load plugins: {kind} {} cannot be trusted: {reason}", .path.display())]
+    Untrusted {
+        /// `plugin folder` or `plugin library`.
+        kind: &'static str,
+        /// The folder or library.
+        path: PathBuf,
+        /// Why, one line.
+        reason: String,
+    },
+    /// A `ROLLCALL_PLUGIN_PATH` library would replace another library of the same name.
+    #[error("plugin `{name}`: {} (in ROLLCALL_PLUGIN_PATH) and {} are different libraries of one name; ROLLCALL_PLUGIN_PATH does not replace a plugin: remove one, or give the folder you mean with --plugin-dir", .shadowing.display(), .other.display())]
+    Shadowing {
+        /// The plugin name.
+        name: String,
+        /// The library in a `ROLLCALL_PLUGIN_PATH` folder.
+        shadowing: PathBuf,
+        /// The other library of that name in the search path.
+        other: PathBuf,
     },
     /// The library failed while loading.
     #[error("plugin `{name}` ({}) failed to load: {reason}", .file.display())]
@@ -214,7 +243,7 @@ impl Plugin {
 
     /// Build a step from its recipe table; the plugin's error (or panic) comes back as `Err`.
     pub fn build(&self, context: &StepContext) -> Result<LoadedStep, StepError> {
-        let table = ffi::table_to_toml(&context.table)?;
+        let table = ffi::table_to_toml(&with_known_tokens(context, self.meta.hello.as_ref()))?;
         let recipe_dir = context.recipe_dir.to_string_lossy();
         let logger = HostLogger { log: host_log };
         let new_step = self.module.new_step();
@@ -226,6 +255,24 @@ impl Plugin {
             RResult::RErr(error) => Err(StepError::from(error)),
         }
     }
+}
+
+/// The table sent to a plugin: the step's own, plus the known tokens when the context has them and
+/// the plugin's hello accepts them (a plugin of an older SDK would refuse the extra key).
+fn with_known_tokens(context: &StepContext, hello: Option<&HostHello>) -> toml::Table {
+    let mut table = context.table.clone();
+    let accepts = hello.is_some_and(|h| {
+        h.accepts
+            .iter()
+            .any(|a| a == rollcall_sdk::ffi::hello::ACCEPT_KNOWN_TOKENS)
+    });
+    if let (true, Some(known)) = (accepts, &context.known_tokens) {
+        table.insert(
+            rollcall_sdk::KNOWN_TOKENS_KEY.to_string(),
+            toml::Value::Array(known.iter().cloned().map(toml::Value::String).collect()),
+        );
+    }
+    table
 }
 
 /// A step built by a plugin, ready to be applied to takes from any thread.
@@ -340,6 +387,11 @@ pub fn installed_plugin_dirs(exe: &Path) -> Vec<PathBuf> {
 #[derive(Debug)]
 pub struct PluginHost {
     search_path: Vec<PathBuf>,
+    /// The folders that came from `ROLLCALL_PLUGIN_PATH` (and not also from `--plugin-dir` or the
+    /// executable's folder).
+    environment_dirs: Vec<PathBuf>,
+    /// Whether every folder and library of the search path may be loaded from, checked once.
+    trusted: OnceLock<Result<(), HostError>>,
     loaded: Mutex<HashMap<PathBuf, Plugin>>,
     loaded_checks: Mutex<HashMap<PathBuf, CheckPlugin>>,
 }
@@ -350,12 +402,18 @@ impl PluginHost {
     /// layout's `<prefix>/lib/rollcall/` beside `<prefix>/bin/rollcall`.
     pub fn new(plugin_dirs: &[PathBuf]) -> PluginHost {
         let mut search_path: Vec<PathBuf> = plugin_dirs.to_vec();
+        let mut environment_dirs: Vec<PathBuf> = Vec::new();
         if let Some(value) = std::env::var_os(PLUGIN_PATH_VAR) {
-            search_path.extend(std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()));
+            environment_dirs
+                .extend(std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()));
+            search_path.extend(environment_dirs.iter().cloned());
         }
-        if let Ok(exe) = std::env::current_exe() {
-            search_path.extend(installed_plugin_dirs(&exe));
-        }
+        // The executable's folder and the installed layout's `<prefix>/lib/rollcall`.
+        let executable_dirs = std::env::current_exe()
+            .map(|exe| installed_plugin_dirs(&exe))
+            .unwrap_or_default();
+        search_path.extend(executable_dirs.iter().cloned());
+        environment_dirs.retain(|dir| !plugin_dirs.contains(dir) && !executable_dirs.contains(dir));
         let mut unique: Vec<PathBuf> = Vec::with_capacity(search_path.len());
         for dir in search_path {
             if !unique.contains(&dir) {
@@ -364,6 +422,8 @@ impl PluginHost {
         }
         PluginHost {
             search_path: unique,
+            environment_dirs,
+            trusted: OnceLock::new(),
             loaded: Mutex::new(HashMap::new()),
             loaded_checks: Mutex::new(HashMap::new()),
         }
@@ -400,6 +460,7 @@ impl PluginHost {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
             };
+            let folder_distrust = trust::folder_distrust(dir);
             let mut files: Vec<(String, PathBuf)> = entries
                 .filter_map(Result::ok)
                 .filter_map(|entry| {
@@ -420,6 +481,22 @@ impl PluginHost {
                 }
                 seen.push(stem.clone());
                 let file_name_plugin = stem.replace('_', "-");
+                // Never opened when anyone else could have written it.
+                let distrust = match &folder_distrust {
+                    Some(reason) => Some(untrusted("plugin folder", dir, reason.clone())),
+                    None => trust::library_distrust(&file)
+                        .map(|reason| untrusted("plugin library", &file, reason)),
+                };
+                if let Some(error) = distrust {
+                    listings.push(PluginListing {
+                        name: file_name_plugin,
+                        version: None,
+                        sdk_version: None,
+                        file,
+                        error: Some(error.to_string()),
+                    });
+                    continue;
+                }
                 let loaded = match self.load_file(&file_name_plugin, &file) {
                     // A check plugin (SDK 1.1) has no step module: list it from its check module.
                     Err(HostError::NotAPlugin { .. }) => {
@@ -466,13 +543,69 @@ impl PluginHost {
         listings
     }
 
-    /// The library file of plugin `name`: the first folder of the search path that has it.
+    /// Check, once, that every folder of the search path and every plugin library in it may be
+    /// loaded from; before any library is opened.
+    fn check_trust(&self) -> Result<(), HostError> {
+        self.trusted
+            .get_or_init(|| {
+                let prefix = format!("{DLL_PREFIX}rollcall_");
+                for dir in &self.search_path {
+                    if let Some(reason) = trust::folder_distrust(dir) {
+                        return Err(untrusted("plugin folder", dir, reason));
+                    }
+                    let Ok(entries) = std::fs::read_dir(dir) else {
+                        continue;
+                    };
+                    let mut libraries: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .filter(|entry| {
+                            entry.file_name().to_str().is_some_and(|n| {
+                                n.starts_with(prefix.as_str()) && n.ends_with(DLL_SUFFIX)
+                            })
+                        })
+                        .map(|entry| entry.path())
+                        .collect();
+                    libraries.sort();
+                    for library in libraries {
+                        if let Some(reason) = trust::library_distrust(&library) {
+                            return Err(untrusted("plugin library", &library, reason));
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .clone()
+    }
+
+    /// The library file of plugin `name`: the first folder of the search path that has it. A copy
+    /// in a `ROLLCALL_PLUGIN_PATH` folder with other bytes than another copy is refused.
     fn find(&self, name: &str) -> Result<PathBuf, HostError> {
         let file_name = Self::library_file_name(name)?;
-        self.search_path
+        self.check_trust()?;
+        let candidates: Vec<(&PathBuf, PathBuf)> = self
+            .search_path
             .iter()
-            .map(|dir| dir.join(&file_name))
-            .find(|candidate| candidate.is_file())
+            .map(|dir| (dir, dir.join(&file_name)))
+            .filter(|(_, candidate)| candidate.is_file())
+            .collect();
+        for (dir, candidate) in &candidates {
+            if !self.environment_dirs.contains(*dir) {
+                continue;
+            }
+            for (_, other) in &candidates {
+                if other != candidate && !trust::same_library(candidate, other).unwrap_or(false) {
+                    return Err(HostError::Shadowing {
+                        name: name.to_string(),
+                        shadowing: candidate.clone(),
+                        other: other.clone(),
+                    });
+                }
+            }
+        }
+        candidates
+            .into_iter()
+            .next()
+            .map(|(_, file)| file)
             .ok_or_else(|| HostError::NotFound {
                 name: name.to_string(),
                 file_name: file_name.clone(),
@@ -516,6 +649,15 @@ impl PluginHost {
             loaded.insert(key, plugin.clone());
         }
         Ok(plugin)
+    }
+}
+
+/// The error for a folder or library that cannot be trusted.
+fn untrusted(kind: &'static str, path: &Path, reason: String) -> HostError {
+    HostError::Untrusted {
+        kind,
+        path: path.to_path_buf(),
+        reason,
     }
 }
 

@@ -52,6 +52,9 @@ pub enum IxmlError {
         /// Name of the innermost open element.
         element: String,
     },
+    /// The payload is UTF-16 text (a byte order mark, or NUL bytes between ASCII characters).
+    #[error("iXML is UTF-16 encoded; iXML is UTF-8 text")]
+    Utf16,
     /// The document has no element at all.
     #[error("iXML has no root element")]
     NoRoot,
@@ -186,11 +189,22 @@ pub struct Ixml {
     indent_unit: String,
 }
 
+/// True when a payload starts like UTF-16 text: a UTF-16 byte order mark, or `<` next to a NUL byte.
+fn is_utf16(payload: &[u8]) -> bool {
+    matches!(
+        payload,
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] | [b'<', 0, ..] | [0, b'<', ..]
+    )
+}
+
 impl Ixml {
     /// Parses an iXML chunk payload (trailing NUL/space padding, BOM, control bytes tolerated).
     pub fn parse(payload: &[u8]) -> Result<Ixml, IxmlError> {
         if payload.len() > MAX_PAYLOAD_LEN {
             return Err(IxmlError::TooLarge { len: payload.len() });
+        }
+        if is_utf16(payload) {
+            return Err(IxmlError::Utf16);
         }
         let doc_len = payload
             .iter()

@@ -74,3 +74,19 @@ fn a_track_list_over_the_limit_is_refused_when_read() {
         "{err}"
     );
 }
+
+#[test]
+fn utf16_text_is_named_as_such() {
+    let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><BWFXML><SCENE>9</SCENE></BWFXML>";
+    let mut with_bom = vec![0xFF, 0xFE];
+    let mut without = Vec::new();
+    for unit in text.encode_utf16() {
+        with_bom.extend(unit.to_le_bytes());
+        without.extend(unit.to_le_bytes());
+    }
+    for payload in [with_bom, without] {
+        let err = Ixml::parse(&payload).expect_err("UTF-16");
+        assert_eq!(err, IxmlError::Utf16);
+        assert!(err.to_string().contains("UTF-16"), "{err}");
+    }
+}

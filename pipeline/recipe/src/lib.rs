@@ -28,7 +28,7 @@
 //! Applied in this order over the file, later ones winning:
 //! 1. environment variables `ROLLCALL_<KEY>`, segments separated by `__` and lower-cased
 //!    (`ROLLCALL_OUTPUT__DIR=/x`, `ROLLCALL_VARS__SHOW=TWD`, `ROLLCALL_STEP__2__TEMPLATE=...`).
-//!    `ROLLCALL_PLUGIN_PATH` is not a recipe key and is ignored; any other `ROLLCALL_*` variable that
+//!    `ROLLCALL_PLUGIN_PATH` and `ROLLCALL_BIN` are not recipe keys and are ignored; any other `ROLLCALL_*` variable that
 //!    is not a recipe key is an error.
 //! 2. `--set KEY=VALUE`, with the key as written (case kept): `output.dir=/x`, `vars.show=TWD`,
 //!    `step.2.template={scene}_{take}` (steps numbered from 1).
@@ -307,7 +307,7 @@ impl Recipe {
     /// Load a recipe file, then layer `env` (`ROLLCALL_*` only) and `overrides` (`KEY=VALUE`) over it.
     ///
     /// `env` is the process environment; variables not starting with `ROLLCALL_`, and
-    /// `ROLLCALL_PLUGIN_PATH`, are ignored.
+    /// `ROLLCALL_PLUGIN_PATH` and `ROLLCALL_BIN`, are ignored.
     pub fn load(
         path: &Path,
         overrides: &[String],

@@ -9,8 +9,9 @@ const KNOWN_KEYS: &str =
     "recipe.name, vars.NAME, input.include, input.exclude, output.dir, manifest.hashes, \
      qc.silence_dbfs, qc.clip_run, qc.loudness, qc.enabled, step.N.KEY (N from 1)";
 
-/// The environment variable that is not a recipe key.
-const PLUGIN_PATH_VAR: &str = "ROLLCALL_PLUGIN_PATH";
+/// The environment variables that are not recipe keys: the plugin path, and the binary the cluster
+/// scripts run (`cluster/slurm/*.sbatch`).
+const NOT_RECIPE_VARS: [&str; 2] = ["ROLLCALL_PLUGIN_PATH", "ROLLCALL_BIN"];
 
 /// One override as given, before it is checked.
 #[derive(Clone, Debug)]
@@ -21,6 +22,8 @@ pub(crate) struct Override {
     pub segments: Vec<String>,
     /// The value, as text.
     pub value: String,
+    /// Given with `--set` (its paths are from the current folder), not by the environment.
+    pub command_line: bool,
 }
 
 /// An override checked against the schema: where it goes and what it sets.
@@ -45,7 +48,9 @@ pub(crate) fn collect(
     let mut out = Vec::new();
     let mut env_vars: Vec<&(String, String)> = env
         .iter()
-        .filter(|(name, _)| name.starts_with("ROLLCALL_") && name != PLUGIN_PATH_VAR)
+        .filter(|(name, _)| {
+            name.starts_with("ROLLCALL_") && !NOT_RECIPE_VARS.contains(&name.as_str())
+        })
         .collect();
     env_vars.sort();
     for (name, value) in env_vars {
@@ -54,6 +59,7 @@ pub(crate) fn collect(
             origin: format!("environment variable {name}"),
             segments: rest.split("__").map(str::to_lowercase).collect(),
             value: value.clone(),
+            command_line: false,
         });
     }
     for set in sets {
@@ -65,6 +71,7 @@ pub(crate) fn collect(
             origin,
             segments: key.trim().split('.').map(str::to_string).collect(),
             value: value.to_string(),
+            command_line: true,
         });
     }
     Ok(out)
@@ -94,7 +101,17 @@ pub(crate) fn resolve(
             if o.value.is_empty() {
                 return Err(err("`output.dir` must not be empty".into()));
             }
-            (segments.join("."), string())
+            // With `--set`, like `--out`, from the current folder (the recipe's own `dir` and an
+            // environment variable's are from the recipe's folder).
+            let dir = if o.command_line {
+                from_current_folder(&o.value)
+            } else {
+                o.value.clone()
+            };
+            (
+                segments.join("."),
+                config::Value::new(None, config::ValueKind::String(dir)),
+            )
         }
         ["input", which @ ("include" | "exclude")] => {
             let patterns = parse_list(&o.value).map_err(err)?;
@@ -137,8 +154,20 @@ pub(crate) fn resolve(
             if *key == "plugin" {
                 check_plugin_name(&o.value).map_err(|m| err(format!("`plugin`: {m}")))?;
             }
-            let value = coerce_like(existing, &o.value)
-                .map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
+            // A value naming a file or folder that exists from the current folder (`cast.csv`) is
+            // that path, like `--out`; steps resolve other relative paths from the recipe's folder.
+            let text = if o.command_line
+                && existing.is_none_or(toml::Value::is_str)
+                && Path::new(&o.value).is_relative()
+                && !o.value.trim().is_empty()
+                && Path::new(&o.value).exists()
+            {
+                from_current_folder(&o.value)
+            } else {
+                o.value.clone()
+            };
+            let value =
+                coerce_like(existing, &text).map_err(|m| err(format!("`step.{n}.{key}`: {m}")))?;
             (format!("step[{}].{key}", n - 1), value)
         }
         ["qc", key @ ("silence_dbfs" | "clip_run" | "loudness" | "enabled")] => {
@@ -210,9 +239,30 @@ fn parse_list(text: &str) -> Result<Vec<String>, String> {
     }
 }
 
-/// Type an override's text like the value it replaces (strings stay strings; a new key is a string).
+/// A path given on the command line, made absolute from the current folder.
+fn from_current_folder(path: &str) -> String {
+    std::path::absolute(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.to_string())
+}
+
+/// A TOML array written on the command line (`["MixR", "Boom"]`).
+fn toml_array(text: &str) -> Result<config::Value, String> {
+    #[derive(serde::Deserialize)]
+    struct List {
+        v: toml::Value,
+    }
+    let list = toml::from_str::<List>(&format!("v = {text}"))
+        .map_err(|e| format!("expected a TOML array: {}", e.message()))?;
+    Ok(to_config(&list.v))
+}
+
+/// Type an override's text like the value it replaces (strings stay strings; a new key is a string,
+/// or a list when written as a TOML array). A list-valued key takes a TOML array or one bare item; a
+/// bare value with commas is refused, since a pattern may itself hold a comma.
 fn coerce_like(existing: Option<&toml::Value>, text: &str) -> Result<config::Value, String> {
     let kind = match existing {
+        None if text.trim_start().starts_with('[') => return toml_array(text),
         None | Some(toml::Value::String(_)) | Some(toml::Value::Datetime(_)) => {
             config::ValueKind::String(text.to_string())
         }
@@ -233,13 +283,17 @@ fn coerce_like(existing: Option<&toml::Value>, text: &str) -> Result<config::Val
         },
         Some(toml::Value::Array(_)) => {
             if text.trim_start().starts_with('[') {
-                #[derive(serde::Deserialize)]
-                struct List {
-                    v: toml::Value,
-                }
-                let list = toml::from_str::<List>(&format!("v = {text}"))
-                    .map_err(|e| format!("expected a TOML array: {}", e.message()))?;
-                return Ok(to_config(&list.v));
+                return toml_array(text);
+            }
+            if text.contains(',') {
+                let items: Vec<String> = text
+                    .split(',')
+                    .map(|item| format!("{:?}", item.trim()))
+                    .collect();
+                return Err(format!(
+                    "is a list: write it as a TOML array, `[{}]` (quote the whole --set for the shell); a bare value is a list of one item",
+                    items.join(", ")
+                ));
             }
             config::ValueKind::Array(vec![config::Value::new(
                 None,

@@ -369,6 +369,19 @@ fn step_overrides_are_typed_like_the_value_they_replace() {
     let names = one.steps[0].table.get("names").and_then(|v| v.as_array());
     assert_eq!(names.map(|a| a.len()), Some(1));
 
+    // A bare comma list is refused with the TOML spelling, never taken as one literal item; a new
+    // key written as a TOML array is a list.
+    let message = load_with(text, &["step.1.names=b,c"], &[])
+        .expect_err("a comma list")
+        .to_string();
+    assert!(
+        message.contains("--set step.1.names=b,c: `step.1.names`: is a list: write it as a TOML array, `[\"b\", \"c\"]`"),
+        "{message}"
+    );
+    let new = load_with(text, &["step.1.more=[\"x\", \"y\"]"], &[]).expect("loads");
+    let more = new.steps[0].table.get("more").and_then(|v| v.as_array());
+    assert_eq!(more.map(|a| a.len()), Some(2));
+
     let message = load_with(text, &["step.1.count=many"], &[])
         .expect_err("not an integer")
         .to_string();

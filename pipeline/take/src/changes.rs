@@ -279,14 +279,19 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
         return Err(format!("file name `{name}` is not a file name"));
     }
     if name.chars().any(|c| {
-        c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
+        rollcall_sdk::template::is_hidden_control(c)
+            || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
     }) {
         return Err(format!(
             "file name {name:?} contains a character that is unsafe in file names"
         ));
     }
     if name.len() > 255 {
-        return Err(format!("file name `{name}` is longer than 255 bytes"));
+        return Err(format!(
+            "name `{}` is {} bytes, longer than the 255 bytes file systems allow in one name",
+            abbreviated(name),
+            name.len()
+        ));
     }
     if name.ends_with('.') || name.ends_with(' ') {
         return Err(format!("file name `{name}` ends with a dot or a space"));
@@ -319,6 +324,14 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A long name as shown in a message: its first 40 characters and `…`.
+pub fn abbreviated(name: &str) -> String {
+    match name.char_indices().nth(40) {
+        Some((end, _)) => format!("{}…", name.get(..end).unwrap_or(name)),
+        None => name.to_string(),
+    }
+}
+
 /// Normalise a relative folder (`/`-separated) and refuse one that leaves the output root.
 pub fn check_folder(folder: &str) -> Result<String, String> {
     if folder.starts_with('/') || folder.starts_with('\\') || folder.contains(':') {
@@ -334,7 +347,8 @@ pub fn check_folder(folder: &str) -> Result<String, String> {
                 return Err(format!("folder `{folder}` leaves the output root"));
             }
             _ => {
-                check_file_name(part).map_err(|e| format!("folder `{folder}`: {e}"))?;
+                check_file_name(part)
+                    .map_err(|e| format!("folder `{}`: {e}", abbreviated(folder)))?;
                 parts.push(part);
             }
         }

@@ -11,7 +11,7 @@ mod render;
 mod source;
 
 pub use ascii::to_bext_ascii;
-pub use changes::{check_file_name, check_folder, Changes, TrackState, BEXT_FIELDS};
+pub use changes::{abbreviated, check_file_name, check_folder, Changes, TrackState, BEXT_FIELDS};
 pub use render::{derive_uid, render, FieldChange, RenderedTake};
 pub use source::{SourceTake, Timecode};
 

@@ -13,7 +13,7 @@ use crate::TakeError;
 const BEXT_DESCRIPTION_BYTES: usize = 256;
 
 /// One field a run changes, for the dry run and the report.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldChange {
     /// What changes: `file name`, `iXML SCENE`, `bext TRK3`, `track 3 name`, `channels`.
     pub field: String,
@@ -76,10 +76,19 @@ pub fn render(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file_name = changes
-        .file_name
-        .clone()
-        .unwrap_or_else(|| source_name.clone());
+    // A source name carrying terminal escapes or bidi controls is delivered with `_` in their place.
+    let file_name = changes.file_name.clone().unwrap_or_else(|| {
+        source_name
+            .chars()
+            .map(|c| {
+                if rollcall_sdk::template::is_hidden_control(c) {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    });
     let renamed = file_name != source_name;
     let source_tracks = source.tracks();
     let mut report = Vec::new();
@@ -459,6 +468,43 @@ pub fn render(
                         .join(",")
                 ));
             }
+            // bext text is read leniently (a Latin-1 byte is that character). When the chunk is
+            // written anew, its text is written as ASCII: each line the recorder wrote with other
+            // characters is transliterated, and said. A chunk left as it is stays byte for byte.
+            if bext != *original {
+                if !bext.description.is_ascii() {
+                    for line in bext.description.split("\r\n").filter(|l| !l.is_ascii()) {
+                        warnings.push(format!(
+                            "bext description line `{line}` is not plain ASCII; written as `{}`",
+                            ascii_text(line)
+                        ));
+                    }
+                    let ascii = ascii_text(&bext.description);
+                    if ascii.len() > BEXT_DESCRIPTION_BYTES {
+                        return Err(TakeError::Edit(format!(
+                            "the bext description would be {} bytes in ASCII, more than the {BEXT_DESCRIPTION_BYTES} bext allows; its lines not in ASCII: {}",
+                            ascii.len(),
+                            bext.description
+                                .split("\r\n")
+                                .filter(|l| !l.is_ascii())
+                                .collect::<Vec<_>>()
+                                .join(" | ")
+                        )));
+                    }
+                    bext.description = ascii;
+                }
+                for text in [
+                    &mut bext.originator,
+                    &mut bext.originator_reference,
+                    &mut bext.origination_date,
+                    &mut bext.origination_time,
+                    &mut bext.coding_history,
+                ] {
+                    if !text.is_ascii() {
+                        *text = ascii_text(text);
+                    }
+                }
+            }
             if bext == *original {
                 None
             } else {
@@ -806,6 +852,20 @@ fn slate_disagreements(
                 .to_string();
             (!ixml.is_empty() && bext != to_bext_ascii(&ixml) && bext != ixml)
                 .then(|| (key.to_string(), bext, ixml))
+        })
+        .collect()
+}
+
+/// bext text as ASCII: ASCII (line ends included) kept, every other character transliterated
+/// (`É` to `E`, see [`to_bext_ascii`]).
+fn ascii_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                to_bext_ascii(c.encode_utf8(&mut [0; 4]))
+            }
         })
         .collect()
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use rollcall_ixml::Ixml;
@@ -77,7 +78,22 @@ impl SourceTake {
     /// keeps, to read the audio through the same handle).
     pub fn read_open(path: &Path, file: &File) -> Result<SourceTake, TakeError> {
         let meta = file.metadata()?;
-        let mut reader = HeadReader::new(file, meta.len(), HEAD_BYTES)?;
+        let reader = HeadReader::new(file, meta.len(), HEAD_BYTES)?;
+        SourceTake::read_from(path, reader, meta.len(), meta.modified().ok())
+    }
+
+    /// Read a take held in memory, as if it were the file `path` (which is not opened).
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<SourceTake, TakeError> {
+        SourceTake::read_from(path, Cursor::new(bytes), bytes.len() as u64, None)
+    }
+
+    /// Read the header and metadata chunks from `reader`, a file of `len` bytes named `path`.
+    fn read_from<R: Read + Seek>(
+        path: &Path,
+        mut reader: R,
+        len: u64,
+        modified: Option<std::time::SystemTime>,
+    ) -> Result<SourceTake, TakeError> {
         let header = read_header(&mut reader)?;
         let bext_chunk = header.chunks.iter().position(|c| &c.id == b"bext");
         let bext = match bext_chunk.and_then(|i| header.chunks.get(i)) {
@@ -112,8 +128,8 @@ impl SourceTake {
             ixml,
             ixml_error,
             peak,
-            file_len: meta.len(),
-            modified: meta.modified().ok(),
+            file_len: len,
+            modified,
         })
     }
 

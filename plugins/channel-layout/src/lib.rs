@@ -98,10 +98,19 @@ fn matches(patterns: &[String], track: &Track) -> bool {
     })
 }
 
-/// Refuse empty patterns, which would only match unnamed tracks.
+/// Refuse empty patterns, which would only match unnamed tracks, and glob syntax these patterns do
+/// not have (`[...]` classes, `{a,b}` alternatives), which would silently match nothing.
 fn check_patterns(key: &str, patterns: &[String]) -> Result<(), StepError> {
     if patterns.iter().any(|p| p.trim().is_empty()) {
         return Err(StepError::at_key(key, "an empty pattern matches nothing"));
+    }
+    if let Some(pattern) = patterns.iter().find(|p| p.contains(['[', ']', '{', '}'])) {
+        return Err(StepError::at_key(
+            key,
+            format!(
+                "invalid pattern `{pattern}`: patterns know only `*` (any run of characters) and `?` (one character); `[`, `]`, `{{` and `}}` are not allowed"
+            ),
+        ));
     }
     Ok(())
 }

@@ -198,3 +198,20 @@ fn a_stereo_mix_kept_whole_keeps_its_sides_and_a_lone_side_becomes_mix() {
         vec![function(1), Edit::SetChannelOrder(vec![1, 3])]
     );
 }
+
+#[test]
+fn glob_syntax_these_patterns_lack_is_refused_at_its_key() {
+    for (config, key) in [
+        ("mix = [\"Mix[*\"]", "mix"),
+        ("boom = [\"{Boom,Fish}*\"]", "boom"),
+        ("drop = [\"Lav[12]\"]", "drop"),
+    ] {
+        let error = step(config).unwrap_err();
+        assert_eq!(error.key.as_deref(), Some(key), "{config}");
+        assert!(
+            error.message.contains("invalid pattern"),
+            "{}",
+            error.message
+        );
+    }
+}

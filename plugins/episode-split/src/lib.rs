@@ -67,12 +67,13 @@ pub struct EpisodeSplitStep {
     unassigned: Option<Template>,
 }
 
-/// Parse a folder template, and check it whole when it has no token.
-fn folder_template(key: &str, text: &str) -> Result<Template, StepError> {
+/// Parse a folder template and check its own text (no absolute path, no `..` part) and tokens.
+fn folder_template(context: &StepContext, key: &str, text: &str) -> Result<Template, StepError> {
     let template = Template::parse(text).map_err(|e| StepError::at_key(key, e.message))?;
-    if template.tokens().next().is_none() {
-        safe_folder(text).map_err(|e| StepError::at_key(key, e.message))?;
-    }
+    template
+        .check_folder()
+        .map_err(|e| StepError::at_key(key, e.message))?;
+    context.check_tokens(key, &template, &["episode"])?;
     Ok(template)
 }
 
@@ -212,11 +213,11 @@ impl Step for EpisodeSplitStep {
                 EpisodeSource::Pattern(regex)
             }
         };
-        let folder = folder_template("folder", &config.folder)?;
+        let folder = folder_template(context, "folder", &config.folder)?;
         let unassigned = config
             .unassigned
             .as_deref()
-            .map(|u| folder_template("unassigned", u))
+            .map(|u| folder_template(context, "unassigned", u))
             .transpose()?;
         Ok(EpisodeSplitStep {
             source,

@@ -128,6 +128,7 @@ impl Step for RenameStep {
                 ),
             ));
         }
+        context.check_tokens("template", &template, &[])?;
         Ok(RenameStep {
             template,
             keep_family_suffix: config.keep_family_suffix,

@@ -302,7 +302,15 @@ pub struct StepContext {
     pub table: toml::Table,
     /// Folder of the recipe file; relative paths in the table are relative to it.
     pub recipe_dir: PathBuf,
+    /// The tokens a template of this step may use besides [`template::TOKENS`] (the recipe's
+    /// `[vars]` keys, the engine's roll tokens, tokens earlier steps set), when the host said them;
+    /// `None` when it did not (then templates are only checked take by take).
+    pub known_tokens: Option<std::collections::BTreeSet<String>>,
 }
+
+/// The key under which a host passes [`StepContext::known_tokens`] with a step's table (to plugins
+/// whose hello accepts it); the SDK takes it out before the step sees its table.
+pub const KNOWN_TOKENS_KEY: &str = "rollcall:known_tokens";
 
 impl StepContext {
     /// A context for a table of a recipe in `recipe_dir`.
@@ -310,6 +318,47 @@ impl StepContext {
         StepContext {
             table,
             recipe_dir: recipe_dir.into(),
+            known_tokens: None,
+        }
+    }
+
+    /// This context with the tokens templates may use besides the standard ones (see
+    /// [`StepContext::known_tokens`]).
+    pub fn with_known_tokens(mut self, tokens: impl IntoIterator<Item = String>) -> StepContext {
+        self.known_tokens = Some(tokens.into_iter().collect());
+        self
+    }
+
+    /// Refuse a template (of the table's `key`) using a token no file, step or `[vars]` key can
+    /// provide: not standard, not in [`StepContext::known_tokens`], not one of the step's `own`
+    /// tokens (`character`). Passes everything when the host did not say its known tokens.
+    pub fn check_tokens(
+        &self,
+        key: &str,
+        template: &template::Template,
+        own: &[&str],
+    ) -> Result<(), StepError> {
+        let Some(known) = &self.known_tokens else {
+            return Ok(());
+        };
+        match template
+            .tokens()
+            .find(|t| !template::TOKENS.contains(t) && !own.contains(t) && !known.contains(*t))
+        {
+            None => Ok(()),
+            Some(unknown) => {
+                let mut names: Vec<&str> = template::TOKENS.to_vec();
+                names.extend(own);
+                names.extend(known.iter().map(String::as_str));
+                Err(StepError::at_key(
+                    key,
+                    format!(
+                        "template `{}`: no file, step or [vars] key provides `{{{unknown}}}` (known: {})",
+                        template.source(),
+                        names.join(", ")
+                    ),
+                ))
+            }
         }
     }
 

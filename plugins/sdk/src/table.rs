@@ -5,7 +5,8 @@
 //! spaces; every cell is trimmed. Rows are numbered by their line in the file (the header is line 1),
 //! as a spreadsheet shows them: `cast.csv: row 4, column `character`: empty value`. A UTF-8 byte order
 //! mark (Excel writes one) is ignored; other encodings are refused. Blank rows are skipped, and a row
-//! shorter than the header reads its missing cells as empty.
+//! shorter than the header reads its missing cells as empty ([`CsvRow::cell`] tells them apart). A
+//! quote left open, and a line break inside a cell, are refused naming the row and the column.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -107,6 +108,8 @@ pub struct CsvRow {
     row: u64,
     columns: Arc<[String]>,
     cells: Vec<String>,
+    /// How many cells the row really had (fewer than the columns when it stops early).
+    written: usize,
 }
 
 impl CsvTable {
@@ -157,6 +160,7 @@ impl CsvTable {
             });
         }
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let open_quote = open_quote(bytes);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -222,6 +226,17 @@ impl CsvTable {
             }
             columns.push(name);
         }
+        if let Some((row, field)) = open_quote {
+            return Err(TableError::Cell {
+                file: file.to_string(),
+                row,
+                column: columns
+                    .get(field)
+                    .cloned()
+                    .unwrap_or_else(|| format!("{}", field + 1)),
+                message: "a quote opens here and is never closed".to_string(),
+            });
+        }
         let shared: Arc<[String]> = columns.clone().into();
         let mut rows = Vec::new();
         for record in records {
@@ -255,6 +270,14 @@ impl CsvTable {
                     ),
                 });
             }
+            if let Some(i) = record.iter().position(|c| c.contains(['\n', '\r'])) {
+                return Err(TableError::Cell {
+                    file: file.to_string(),
+                    row,
+                    column: columns.get(i).cloned().unwrap_or_default(),
+                    message: "a line break inside the cell; a cell holds one line".to_string(),
+                });
+            }
             let cells = (0..columns.len())
                 .map(|i| record.get(i).unwrap_or("").trim().to_string())
                 .collect();
@@ -263,6 +286,7 @@ impl CsvTable {
                 row,
                 columns: Arc::clone(&shared),
                 cells,
+                written: record.len(),
             });
         }
         Ok(CsvTable {
@@ -303,6 +327,47 @@ impl CsvTable {
     pub fn rows(&self) -> &[CsvRow] {
         &self.rows
     }
+}
+
+/// Where a quote opens a field and is never closed: its 1-based line and the 0-based field of its
+/// record. Quotes count only at the start of a field, as CSV readers treat them.
+fn open_quote(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut line = 1u64;
+    let mut field = 0usize;
+    let mut at_start = true;
+    let mut open: Option<(u64, usize)> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if open.is_some() {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    open = None;
+                    at_start = false;
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+        } else {
+            match b {
+                b'"' if at_start => open = Some((line, field)),
+                b',' => {
+                    field += 1;
+                    at_start = true;
+                }
+                b'\n' => {
+                    line += 1;
+                    field = 0;
+                    at_start = true;
+                }
+                b'\r' => {}
+                _ => at_start = false,
+            }
+        }
+        i += 1;
+    }
+    open
 }
 
 /// 1-based line numbers of byte offsets, counted incrementally (offsets mostly increase).
@@ -357,6 +422,29 @@ impl CsvRow {
         let column = column.trim().to_lowercase();
         let i = self.columns.iter().position(|c| *c == column)?;
         self.cells.get(i).map(String::as_str)
+    }
+
+    /// The trimmed cell of a column, possibly empty: an error naming file, row and column when the
+    /// file has no such column or the row ends before that cell.
+    pub fn cell(&self, column: &str) -> Result<&str, TableError> {
+        let wanted = column.trim().to_lowercase();
+        let Some(i) = self.columns.iter().position(|c| *c == wanted) else {
+            return Err(TableError::MissingColumn {
+                file: self.file.clone(),
+                column: column.to_string(),
+            });
+        };
+        if i >= self.written {
+            return Err(self.error(
+                column,
+                format!(
+                    "no cell: the row ends after {} of the {} columns",
+                    self.written,
+                    self.columns.len()
+                ),
+            ));
+        }
+        Ok(self.cells.get(i).map(String::as_str).unwrap_or(""))
     }
 
     /// The cell of a column when the column exists and the cell is not empty.
@@ -550,10 +638,7 @@ mod tests {
     }
 
     fn context(toml_text: &str) -> StepContext {
-        StepContext {
-            table: toml_text.parse().unwrap(),
-            recipe_dir: std::path::PathBuf::from("."),
-        }
+        StepContext::new(toml_text.parse().unwrap(), ".")
     }
 
     #[test]
@@ -567,5 +652,34 @@ mod tests {
         let err = step_config::<Config>(&context("csv = \"a\"\nmix = [1]")).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("mix"));
         assert!(step_config::<Config>(&context("csv = \"a\"")).is_ok());
+    }
+
+    #[test]
+    fn open_quotes_line_breaks_and_short_rows_name_row_and_column() {
+        let open =
+            CsvTable::parse("cast.csv", b"track,character\nLav1,\"ZOE\nLav2,B\n").unwrap_err();
+        assert_eq!(
+            open.to_string(),
+            "cast.csv: row 2, column `character`: a quote opens here and is never closed"
+        );
+        let broken = CsvTable::parse("cast.csv", b"track,character\nLav1,\"ZO\nE\"\n").unwrap_err();
+        assert!(
+            broken
+                .to_string()
+                .starts_with("cast.csv: row 2, column `character`: a line break inside the cell"),
+            "{broken}"
+        );
+        let doubled = CsvTable::parse("cast.csv", b"track,character\nLav1,\"say \"\"hi\"\"\"\n");
+        assert_eq!(
+            doubled.unwrap().rows()[0].get("character"),
+            Some("say \"hi\"")
+        );
+        let short = CsvTable::parse("cast.csv", b"track,character,mic\nLav1\nLav2,,\n").unwrap();
+        let error = short.rows()[0].cell("character").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cast.csv: row 2, column `character`: no cell: the row ends after 1 of the 3 columns"
+        );
+        assert_eq!(short.rows()[1].cell("character"), Ok(""));
     }
 }

@@ -104,6 +104,32 @@ impl Template {
         })
     }
 
+    /// Check a folder template's own text, whatever values its tokens get: an absolute path, a drive
+    /// (`C:`) or a literal `..` part is refused (the error names the template). Token values cannot
+    /// add parts: a step replaces `/` inside a value.
+    pub fn check_folder(&self) -> Result<(), StepError> {
+        let shape: String = self
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(text) => text.as_str(),
+                Piece::Token { .. } => "x",
+            })
+            .collect();
+        if shape.split(['/', '\\']).any(|part| part.contains(':')) {
+            return Err(StepError::new(format!(
+                "folder `{}` names a drive: folders are relative to the output root",
+                self.source
+            )));
+        }
+        safe_folder(&shape).map(|_| ()).map_err(|e| {
+            StepError::new(
+                e.message
+                    .replace(&format!("`{shape}`"), &format!("`{}`", self.source)),
+            )
+        })
+    }
+
     /// True when the template uses the token `name`.
     pub fn uses(&self, name: &str) -> bool {
         self.tokens().any(|t| t == name)
@@ -219,6 +245,33 @@ pub fn check(template: &str) -> Result<(), StepError> {
     Template::parse(template).map(|_| ())
 }
 
+/// True for a character that must never reach a terminal or a file name as it is: C0 and C1 control
+/// characters (ESC starts terminal escape sequences), DEL, and the bidirectional controls (U+061C,
+/// U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069) that reorder what a reader sees.
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A value as shown on one line of human output: every [`is_hidden_control`] character escaped
+/// (`\u{1b}`, `\n`), everything else as it is.
+pub fn printable(value: &str) -> String {
+    let mut shown = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\n' => shown.push_str("\\n"),
+            '\r' => shown.push_str("\\r"),
+            '\t' => shown.push_str("\\t"),
+            c if is_hidden_control(c) => shown.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => shown.push(c),
+        }
+    }
+    shown
+}
+
 /// Characters refused in a file name on Windows, macOS or Linux.
 const UNSAFE: &[char] = &['<', '>', ':', '"', '/', '\\', '|', '?', '*'];
 
@@ -230,7 +283,7 @@ const RESERVED: &[&str] = &[
 
 /// Make one file (or folder) name safe on Windows, macOS and Linux.
 ///
-/// `< > : " / \ | ? *` and control characters (NUL included) become `_`; leading spaces and trailing
+/// `< > : " / \ | ? *` control characters (NUL included) and bidi controls become `_`; leading spaces and trailing
 /// dots and spaces are removed (Windows drops them); a Windows device name (`CON`, `nul.wav`, `COM1.txt`)
 /// gets a `_` prefix; an empty result (or one made only of dots) becomes `_`. The result never contains
 /// a path separator and is never `.` or `..`.
@@ -238,7 +291,7 @@ pub fn safe_file_name(s: &str) -> String {
     let replaced: String = s
         .chars()
         .map(|c| {
-            if UNSAFE.contains(&c) || c.is_control() {
+            if UNSAFE.contains(&c) || is_hidden_control(c) {
                 '_'
             } else {
                 c
@@ -446,5 +499,42 @@ mod tests {
         assert!(safe_folder("").is_err());
         assert!(safe_folder("/").is_err());
         assert!(safe_folder("./.").is_err());
+    }
+
+    #[test]
+    fn folder_templates_are_checked_whatever_their_tokens() {
+        let check = |t: &str| Template::parse(t).and_then(|t| t.check_folder());
+        assert!(check("EP{episode}/{tape}").is_ok());
+        assert!(check("{a}..{b}").is_ok());
+        let up = check("../{episode}").unwrap_err();
+        assert!(up.message.contains("`../{episode}`"), "{}", up.message);
+        assert!(check("{episode}/../x").is_err());
+        assert!(check("/abs/{tape}").is_err());
+        assert!(check("C:{tape}").is_err());
+    }
+
+    #[test]
+    fn unknown_tokens_are_refused_only_when_the_host_said_what_is_known() {
+        let template = Template::parse("{show}-{tkae}-{character}").unwrap();
+        let unknown = crate::StepContext::new(toml::Table::new(), ".");
+        assert!(unknown.check_tokens("format", &template, &[]).is_ok());
+        let known = unknown.with_known_tokens(["show".to_string()]);
+        let error = known
+            .check_tokens("format", &template, &["character"])
+            .unwrap_err();
+        assert_eq!(error.key.as_deref(), Some("format"));
+        assert!(error.message.contains("`{tkae}`"), "{}", error.message);
+        let fine = Template::parse("{show}-{scene}-{character}").unwrap();
+        assert!(known.check_tokens("format", &fine, &["character"]).is_ok());
+    }
+
+    #[test]
+    fn hidden_controls_are_escaped_in_output_and_replaced_in_names() {
+        assert_eq!(
+            printable("A\u{1b}[31mB\u{202e}C\nD"),
+            "A\\u{1b}[31mB\\u{202e}C\\nD"
+        );
+        assert_eq!(safe_file_name("A\u{1b}[31mB\u{2066}C"), "A_[31mB_C");
+        assert!(!is_hidden_control('é'));
     }
 }

@@ -61,6 +61,7 @@ impl Step for TemplateStep {
         // The SDK's template syntax: `{token}`, `{take:03}`, `{{`/`}}` for literal braces.
         let note =
             Template::parse(&config.note).map_err(|e| StepError::at_key("note", e.message))?;
+        context.check_tokens("note", &note, &[])?;
         Ok(TemplateStep {
             note,
             missing: config.missing,

@@ -10,7 +10,8 @@
 //! The CSV has a header row. Columns (any order, any case):
 //! - `track` (required): the recorder's track name (`Boom`, case ignored) or its track number
 //!   (iXML `CHANNEL_INDEX`; the position in the file when the file has none).
-//! - `character` (required column): the name to give. An empty cell leaves that track as it is.
+//! - `character` (required column): the name to give. An empty cell leaves that track as it is; a
+//!   row that ends before its `character` cell is refused.
 //! - `mic` (optional): the microphone; when empty or absent, `{mic}` is the track's old name.
 //! - `tape`, `scene` (optional): a row with a value there applies only to takes of that tape or scene
 //!   (case ignored). When several rows match a track, the most specific wins: tape and scene, then
@@ -104,6 +105,7 @@ impl Step for TrackNamesStep {
         let config: TrackNamesConfig = step_config(context)?;
         let format =
             Template::parse(&config.format).map_err(|e| StepError::at_key("format", e.message))?;
+        context.check_tokens("format", &format, &["character", "mic", "track"])?;
         let table = CsvTable::read(&context.resolve(&config.csv)).map_err(|e| e.at_key("csv"))?;
         table
             .require_columns(&["track", "character"])
@@ -133,7 +135,12 @@ impl Step for TrackNamesStep {
                 row: row.row(),
                 track: track.to_string(),
                 number: track.parse().ok(),
-                character: row.get("character").unwrap_or("").to_string(),
+                // A row that stops before its character cell is a mistake; an empty cell
+                // (`Lav1,,`) deliberately leaves the track as it is.
+                character: row
+                    .cell("character")
+                    .map_err(|e| e.at_key("csv"))?
+                    .to_string(),
                 mic: row.value("mic").map(str::to_string),
                 tape: row.value("tape").map(str::to_string),
                 scene: row.value("scene").map(str::to_string),

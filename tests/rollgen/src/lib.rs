@@ -1024,6 +1024,36 @@ pub fn example_rolls(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// A RIFF/WAVE file's bytes with the payload of every chunk `id` replaced by `payload`, or the
+/// chunk removed when `payload` is `None`; the RIFF size is rewritten. Other chunks keep their bytes.
+///
+/// For fixtures a recorder never writes (an unreadable iXML, a file without bext): generate a take
+/// with [`write_take`], then change one chunk here. Plain 32-bit RIFF only.
+pub fn with_chunk(bytes: &[u8], id: &[u8; 4], payload: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + payload.map_or(0, <[u8]>::len));
+    out.extend_from_slice(bytes.get(..12).unwrap_or(bytes));
+    let mut at = 12usize;
+    while let Some(head) = bytes.get(at..at + 8) {
+        let this: [u8; 4] = [head[0], head[1], head[2], head[3]];
+        let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+        let end = (at + 8 + size).min(bytes.len());
+        let body = &bytes[at + 8..end];
+        if &this == id {
+            if let Some(payload) = payload {
+                out.extend(chunk(id, payload));
+            }
+        } else {
+            out.extend(chunk(&this, body));
+        }
+        at = end + (size & 1);
+    }
+    let riff_size = (out.len().saturating_sub(8)) as u32;
+    if out.len() >= 8 {
+        out[4..8].copy_from_slice(&riff_size.to_le_bytes());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,11 @@ pub const KEY_PROVIDES: &str = "provides";
 pub const KEY_DESCRIPTION: &str = "description";
 /// Key of one recipe key of the plugin, `name: what it is` (optional, repeated, in order).
 pub const KEY_RECIPE_KEY: &str = "recipe_key";
+/// Key of something extra the plugin's SDK understands in what the host sends (repeated).
+pub const KEY_ACCEPTS: &str = "accepts";
+/// What a plugin of this SDK accepts: the tokens a template may use, passed with a step's table
+/// under [`crate::KNOWN_TOKENS_KEY`] and taken out of it before the step sees it.
+pub const ACCEPT_KNOWN_TOKENS: &str = "known_tokens";
 
 /// The symbol of a plugin's hello is this prefix followed by the plugin name.
 pub const HELLO_SYMBOL_PREFIX: &str = "rollcall_hello_";
@@ -64,7 +69,11 @@ impl FfiHello {
     pub fn plugin(needs: &[&str], provides: &[&str]) -> FfiHello {
         FfiHello::with(
             crate::SDK_VERSION,
-            &[(KEY_NEEDS, needs), (KEY_PROVIDES, provides)],
+            &[
+                (KEY_NEEDS, needs),
+                (KEY_PROVIDES, provides),
+                (KEY_ACCEPTS, &[ACCEPT_KNOWN_TOKENS]),
+            ],
         )
     }
 
@@ -101,6 +110,8 @@ pub struct HostHello {
     pub description: Option<String>,
     /// Its recipe keys with their docs, `(name, doc)` in order (`KEY_RECIPE_KEY`).
     pub recipe_keys: Vec<(String, String)>,
+    /// Extras the plugin understands in what the host sends (a plugin's hello; see [`KEY_ACCEPTS`]).
+    pub accepts: Vec<String>,
 }
 
 impl HostHello {
@@ -119,6 +130,7 @@ impl HostHello {
                     let (name, doc) = value.split_once(": ").unwrap_or((value.as_str(), ""));
                     out.recipe_keys.push((name.to_string(), doc.to_string()));
                 }
+                KEY_ACCEPTS => out.accepts.push(value),
                 _ => {}
             }
         }
@@ -173,6 +185,7 @@ mod tests {
         assert_eq!(plugin.needs, vec!["findings"]);
         assert_eq!(plugin.provides, vec!["check"]);
         assert_eq!(plugin.description, None);
+        assert_eq!(plugin.accepts, vec![ACCEPT_KNOWN_TOKENS]);
     }
 
     #[test]

@@ -175,11 +175,23 @@ fn decode_take(take: &FfiTake) -> Result<Take, FfiStepError> {
 }
 
 fn context_of(config_toml: RStr<'_>, recipe_dir: RStr<'_>) -> Result<StepContext, FfiStepError> {
-    let table: toml::Table = toml::from_str(config_toml.as_str())
+    let mut table: toml::Table = toml::from_str(config_toml.as_str())
         .map_err(|e| StepError::new(format!("the table did not cross intact: {e}")))?;
+    let known_tokens = table.remove(crate::KNOWN_TOKENS_KEY).map(|value| {
+        value
+            .as_array()
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
     Ok(StepContext {
         table,
         recipe_dir: PathBuf::from(recipe_dir.as_str()),
+        known_tokens,
     })
 }
 

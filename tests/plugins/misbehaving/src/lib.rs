@@ -3,7 +3,7 @@
 //! ```toml
 //! [[step]]
 //! plugin = "misbehaving"
-//! mode = "panic"        # or "error", "bad-track", "escape-folder", "panic-in-new", "hang", "exit"
+//! mode = "panic"        # or "error", "bad-track", "escape-folder", "panic-in-new", "hang", "exit", "log"
 //! scene = "12A"         # optional: act only on takes of this scene, return no edits for others
 //! ```
 
@@ -28,6 +28,8 @@ pub enum Mode {
     Hang,
     /// End the whole process with status 0 from `apply`.
     Exit,
+    /// Log one info line and one warning through the host, and ask for nothing.
+    Log,
 }
 
 /// The step's recipe table.
@@ -84,6 +86,11 @@ impl Step for MisbehavingStep {
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             },
             Mode::Exit => std::process::exit(0),
+            Mode::Log => {
+                rollcall_sdk::log_info(&format!("looked at {}", take.source_name));
+                rollcall_sdk::log_warn(&format!("worried about {}", take.source_name));
+                Ok(Vec::new())
+            }
         }
     }
 }
