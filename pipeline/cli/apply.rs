@@ -26,14 +26,14 @@ pub struct ApplyArgs {
     /// How many shards (with `JOB_COMPLETION_INDEX`; checked against a Slurm array's size).
     #[arg(long, value_name = "N")]
     shards: Option<usize>,
-    /// Files written at once (default: four per core).
-    #[arg(long, value_name = "N")]
+    /// Files written at once (default: ROLLCALL_JOBS, else four per core).
+    #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
     /// Print one JSON document on stdout (the shard's per-file results).
     #[arg(long)]
     json: bool,
     /// Print nothing but errors.
-    #[arg(long)]
+    #[arg(short, long)]
     quiet: bool,
 }
 
@@ -48,6 +48,13 @@ pub fn apply_command(args: ApplyArgs) -> Result<Outcome> {
     if args.jobs == Some(0) {
         return invalid(&"--jobs must be at least 1");
     }
+    let jobs = match args.jobs {
+        Some(jobs) => Some(jobs),
+        None => match crate::env_options::jobs_from_env() {
+            Ok(jobs) => jobs,
+            Err(e) => return invalid(&e),
+        },
+    };
     let plan = match PlanFile::read(&args.plan) {
         Ok(plan) => plan,
         Err(e) => return invalid(&e),
@@ -70,7 +77,7 @@ pub fn apply_command(args: ApplyArgs) -> Result<Outcome> {
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     }
     let options = ExecuteOptions {
-        jobs: args.jobs,
+        jobs,
         verify: plan.settings.verify,
         progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
         qc: plan.settings.qc.clone(),

@@ -40,7 +40,7 @@ struct AuditedFile {
 
 /// Plan the batch from headers (the steps' planning, nothing written), run the checks, print.
 pub fn audit(args: AuditArgs) -> Result<Outcome> {
-    let env: Vec<(String, String)> = std::env::vars().collect();
+    let env = crate::env_options::recipe_env();
     let prepared = Recipe::load(&args.recipe, &args.set, &env)
         .map_err(rollcall_engine::EngineError::from)
         .and_then(|recipe| {

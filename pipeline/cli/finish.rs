@@ -105,6 +105,8 @@ pub fn finish_command(args: FinishArgs) -> Result<Outcome> {
     summary.findings.extend(plan.batch_findings.iter().cloned());
     attach_findings(&mut summary, plan.report_findings.clone());
     let end = RunEnd {
+        // The plan file does not carry the recipe's name.
+        recipe_name: None,
         ledger: plan.settings.ledger.clone(),
         show: plan.settings.show.clone(),
         md5: plan.settings.md5,

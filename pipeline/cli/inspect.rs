@@ -7,6 +7,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use rollcall_engine::qc::{measure_audio, source_labels, LoudnessQc, TrackQc};
 use rollcall_engine::QcSettings;
+use rollcall_recipe::{find_inputs, InputRules};
 use rollcall_take::SourceTake;
 use rollcall_wav::Container;
 use serde::Serialize;
@@ -16,12 +17,15 @@ use crate::Outcome;
 /// Arguments of `rollcall inspect`.
 #[derive(clap::Args, Debug)]
 pub struct InspectArgs {
-    /// WAV files to read.
-    #[arg(required = true, value_name = "FILE")]
+    /// WAV files to read, or folders to walk (every .wav, .bwav and .bwf, as `run` takes them).
+    #[arg(required = true, value_name = "FILE|DIR")]
     files: Vec<PathBuf>,
     /// Print a JSON array with one object per file.
     #[arg(long)]
     json: bool,
+    /// One line per take: file, scene, take, circled, start TC, length, channels, track names.
+    #[arg(long, conflicts_with = "json")]
+    table: bool,
     /// Also read the audio: each track's sample peak (dBFS), clipped runs and whether it is silent.
     #[arg(long)]
     audio: bool,
@@ -32,49 +36,70 @@ pub struct InspectArgs {
 
 /// One file as `inspect --json` prints it.
 #[derive(Serialize, Debug, Default)]
-struct InspectedFile {
-    path: String,
-    container: Option<&'static str>,
-    channels: Option<u16>,
-    sample_rate: Option<u32>,
-    bits_per_sample: Option<u16>,
-    frames: Option<u64>,
-    scene: Option<String>,
-    take: Option<String>,
-    tape: Option<String>,
-    project: Option<String>,
-    circled: Option<String>,
-    note: Option<String>,
-    timecode: Option<String>,
-    timecode_rate: Option<String>,
-    tracks: Vec<InspectedTrack>,
+pub(crate) struct InspectedFile {
+    pub(crate) path: String,
+    pub(crate) container: Option<&'static str>,
+    pub(crate) channels: Option<u16>,
+    pub(crate) sample_rate: Option<u32>,
+    pub(crate) bits_per_sample: Option<u16>,
+    /// `int` or `float`.
+    pub(crate) sample_format: Option<&'static str>,
+    pub(crate) frames: Option<u64>,
+    /// The length in seconds (frames / sample rate).
+    pub(crate) duration_seconds: Option<f64>,
+    pub(crate) scene: Option<String>,
+    pub(crate) take: Option<String>,
+    pub(crate) tape: Option<String>,
+    pub(crate) project: Option<String>,
+    /// The circled mark as a boolean (iXML `CIRCLED`, else bext); `null` when the file has none.
+    pub(crate) circled: Option<bool>,
+    pub(crate) note: Option<String>,
+    pub(crate) timecode: Option<String>,
+    pub(crate) timecode_rate: Option<String>,
+    /// iXML `SPEED/TIMECODE_FLAG` (`DF`, `NDF`).
+    pub(crate) timecode_flag: Option<String>,
+    pub(crate) bext: Option<InspectedBext>,
+    pub(crate) tracks: Vec<InspectedTrack>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    loudness: Option<LoudnessQc>,
-    chunks: Vec<InspectedChunk>,
+    pub(crate) loudness: Option<LoudnessQc>,
+    pub(crate) chunks: Vec<InspectedChunk>,
     /// Set when the take was not finalized: what is wrong and how many frames a run recovers.
-    recovery: Option<String>,
-    error: Option<String>,
+    pub(crate) recovery: Option<String>,
+    pub(crate) error: Option<String>,
     #[serde(skip)]
     audio_failed: bool,
 }
 
+/// The bext chunk's text fields.
+#[derive(Serialize, Debug, Default)]
+pub(crate) struct InspectedBext {
+    /// The description, one entry per line (`sSCENE=12`, ...).
+    pub(crate) description: Vec<String>,
+    pub(crate) originator: String,
+    pub(crate) originator_reference: String,
+    pub(crate) origination_date: String,
+    pub(crate) origination_time: String,
+    /// The UMID as hex (32 bytes, or 64 when the extended half is used); `null` when all zero.
+    pub(crate) umid: Option<String>,
+}
+
 #[derive(Serialize, Debug)]
-struct InspectedTrack {
-    interleave_index: u32,
-    channel_index: Option<u32>,
-    name: Option<String>,
-    function: Option<String>,
+pub(crate) struct InspectedTrack {
+    pub(crate) interleave_index: u32,
+    pub(crate) channel_index: Option<u32>,
+    pub(crate) name: Option<String>,
+    pub(crate) function: Option<String>,
     /// With `--audio`: `peak_dbfs`, `clipped_runs`, `silent`.
     #[serde(flatten)]
-    audio: Option<TrackAudio>,
+    pub(crate) audio: Option<TrackAudio>,
 }
 
 /// The audio figures of one track, as `inspect --audio` prints them.
 #[derive(Serialize, Debug)]
-struct TrackAudio {
-    peak_dbfs: Option<f64>,
-    clipped_runs: u64,
-    silent: bool,
+pub(crate) struct TrackAudio {
+    pub(crate) peak_dbfs: Option<f64>,
+    pub(crate) clipped_runs: u64,
+    pub(crate) silent: bool,
 }
 
 impl From<&TrackQc> for TrackAudio {
@@ -88,10 +113,10 @@ impl From<&TrackQc> for TrackAudio {
 }
 
 #[derive(Serialize, Debug)]
-struct InspectedChunk {
-    id: String,
-    offset: u64,
-    size: u64,
+pub(crate) struct InspectedChunk {
+    pub(crate) id: String,
+    pub(crate) offset: u64,
+    pub(crate) size: u64,
 }
 
 fn container_name(container: Container) -> &'static str {
@@ -126,7 +151,13 @@ fn inspect_one(path: &Path, reading: Reading) -> InspectedFile {
     file.channels = Some(header.fmt.channels);
     file.sample_rate = Some(header.fmt.sample_rate);
     file.bits_per_sample = Some(header.fmt.bits_per_sample);
+    file.sample_format = Some(match header.fmt.sample_format() {
+        rollcall_wav::SampleFormat::Float => "float",
+        _ => "int",
+    });
     file.frames = Some(header.frames());
+    file.duration_seconds = (header.fmt.sample_rate > 0)
+        .then(|| header.frames() as f64 / f64::from(header.fmt.sample_rate));
     file.recovery = header
         .recovery
         .as_ref()
@@ -135,7 +166,26 @@ fn inspect_one(path: &Path, reading: Reading) -> InspectedFile {
     file.take = take.field("TAKE");
     file.tape = take.field("TAPE");
     file.project = take.field("PROJECT");
-    file.circled = take.field("CIRCLED");
+    file.circled = take.field("CIRCLED").and_then(|v| circled_flag(&v));
+    file.timecode_flag = take
+        .ixml
+        .as_ref()
+        .and_then(|x| x.get("SPEED/TIMECODE_FLAG"))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    file.bext = take.bext.as_ref().map(|bext| InspectedBext {
+        description: bext
+            .description
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        originator: bext.originator.clone(),
+        originator_reference: bext.originator_reference.clone(),
+        origination_date: bext.origination_date.clone(),
+        origination_time: bext.origination_time.clone(),
+        umid: umid_hex(&bext.umid),
+    });
     file.note = take.field("NOTE");
     if let Some(tc) = take.start_timecode() {
         file.timecode = Some(tc.text);
@@ -191,25 +241,67 @@ fn inspect_one(path: &Path, reading: Reading) -> InspectedFile {
     file
 }
 
+/// A circled mark read as a boolean: `TRUE`/`YES`/`1` or `FALSE`/`NO`/`0` in any case.
+fn circled_flag(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_uppercase().as_str() {
+        "TRUE" | "YES" | "1" | "Y" | "T" => Some(true),
+        "FALSE" | "NO" | "0" | "N" | "F" => Some(false),
+        _ => None,
+    }
+}
+
+/// The UMID as hex: the basic 32 bytes, or all 64 when the extended half is set; `None` when zero.
+fn umid_hex(umid: &[u8; 64]) -> Option<String> {
+    if umid.iter().all(|b| *b == 0) {
+        return None;
+    }
+    let used = if umid[32..].iter().all(|b| *b == 0) {
+        &umid[..32]
+    } else {
+        &umid[..]
+    };
+    Some(used.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The files to read: each FILE as given, each DIR walked as `run` walks its inputs (sorted).
+fn files_to_read(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            files.push(input.clone());
+            continue;
+        }
+        match find_inputs(std::slice::from_ref(input), &InputRules::default()) {
+            Ok(walk) => {
+                let mut found: Vec<PathBuf> = walk.files.into_iter().map(|f| f.path).collect();
+                found.extend(walk.problems.into_iter().map(|p| p.path));
+                found.sort();
+                files.extend(found);
+            }
+            Err(_) => files.push(input.clone()),
+        }
+    }
+    files
+}
+
 /// Read every file in parallel and print what rollcall sees; exit 1 when some cannot be read.
 pub fn inspect(args: InspectArgs) -> Result<Outcome> {
     let reading = Reading {
         audio: args.audio || args.loudness,
         loudness: args.loudness,
     };
-    let files: Vec<InspectedFile> = args
-        .files
-        .par_iter()
-        .map(|p| inspect_one(p, reading))
-        .collect();
+    let paths = files_to_read(&args.files);
+    let files: Vec<InspectedFile> = paths.par_iter().map(|p| inspect_one(p, reading)).collect();
     let failed = files
         .iter()
         .any(|f| (f.error.is_some() && f.container.is_none()) || f.audio_failed);
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&files)?);
+    } else if args.table {
+        crate::inspect_view::print_table(&files);
     } else {
         for file in &files {
-            print_human(file);
+            crate::inspect_view::print_human(file);
         }
     }
     Ok(if failed {
@@ -217,103 +309,4 @@ pub fn inspect(args: InspectArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
-}
-
-fn print_human(file: &InspectedFile) {
-    outln!("{}", file.path);
-    let Some(container) = file.container else {
-        outln!("  error: {}", file.error.as_deref().unwrap_or("unreadable"));
-        outln!("");
-        return;
-    };
-    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
-    outln!(
-        "  {container}, {} ch, {} Hz, {}-bit, {} frames",
-        file.channels.unwrap_or(0),
-        file.sample_rate.unwrap_or(0),
-        file.bits_per_sample.unwrap_or(0),
-        file.frames.unwrap_or(0)
-    );
-    outln!(
-        "  scene {}  take {}  tape {}  circled {}",
-        dash(&file.scene),
-        dash(&file.take),
-        dash(&file.tape),
-        dash(&file.circled)
-    );
-    match (&file.timecode, &file.timecode_rate) {
-        (Some(tc), Some(rate)) => outln!("  start {tc} @ {rate}"),
-        (Some(clock), None) => outln!("  start {clock} (clock time; timecode rate unknown)"),
-        _ => outln!("  start -"),
-    }
-    if let Some(recovery) = &file.recovery {
-        outln!("  needs recovery: {recovery}");
-    }
-    if let Some(project) = &file.project {
-        outln!("  project {project}");
-    }
-    if let Some(error) = &file.error {
-        outln!("  warning: {error}");
-    }
-    let measured = file.tracks.iter().any(|t| t.audio.is_some());
-    if measured {
-        outln!(
-            "  {:>3} {:>4}  {:<24} {:<10} {:>9} {:>7}  SILENT",
-            "#",
-            "CH",
-            "NAME",
-            "FUNCTION",
-            "PEAK dBFS",
-            "CLIPPED"
-        );
-    } else {
-        outln!("  {:>3} {:>4}  {:<24} FUNCTION", "#", "CH", "NAME");
-    }
-    for track in &file.tracks {
-        let channel = track
-            .channel_index
-            .map(|c| c.to_string())
-            .unwrap_or_else(|| "-".into());
-        let name = track.name.as_deref().unwrap_or("-");
-        let function = track.function.as_deref().unwrap_or("-");
-        match &track.audio {
-            Some(audio) => outln!(
-                "  {:>3} {:>4}  {:<24} {:<10} {:>9} {:>7}  {}",
-                track.interleave_index,
-                channel,
-                name,
-                function,
-                audio
-                    .peak_dbfs
-                    .map_or_else(|| "-inf".to_string(), |db| format!("{db:.1}")),
-                audio.clipped_runs,
-                if audio.silent { "silent" } else { "-" }
-            ),
-            None => outln!(
-                "  {:>3} {:>4}  {:<24} {}",
-                track.interleave_index,
-                channel,
-                name,
-                function
-            ),
-        }
-    }
-    if let Some(loudness) = &file.loudness {
-        let level = |v: Option<f64>, unit: &str| {
-            v.map_or_else(|| format!("- {unit}"), |v| format!("{v:.1} {unit}"))
-        };
-        outln!(
-            "  loudness of track {}: {}, true peak {}",
-            loudness.track,
-            level(loudness.integrated_lufs, "LUFS"),
-            level(loudness.true_peak_dbtp, "dBTP")
-        );
-    }
-    let chunks: Vec<String> = file
-        .chunks
-        .iter()
-        .map(|c| format!("{}({})", c.id.trim_end(), c.size))
-        .collect();
-    outln!("  chunks: {}", chunks.join(" "));
-    outln!("");
 }

@@ -13,27 +13,68 @@ macro_rules! outln {
 
 mod apply;
 mod audit;
+mod env_options;
 mod finish;
+mod generate;
 mod inspect;
+mod inspect_view;
+mod new;
 mod plan;
 mod plugins;
+mod progress;
 mod run;
+mod run_document;
+mod style;
 mod verify;
+mod warnings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Batch engine for production-sound Broadcast WAV files.
 #[derive(Parser, Debug)]
 #[command(name = "rollcall", version, about)]
-struct Cli {
+pub struct Cli {
+    /// Colour the status words on stderr: auto (a terminal, and NO_COLOR unset), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = style::ColorChoice::Auto, global = true)]
+    color: style::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
+
+/// What `--version` prints: rollcall's version and the plugin SDK version it loads.
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (plugin SDK {})",
+        env!("CARGO_PKG_VERSION"),
+        rollcall_host::HOST_SDK_VERSION
+    )
+});
+
+/// The clap definition of the whole command line (also the source of completions and the man page).
+pub fn cli_command() -> clap::Command {
+    base_command().after_long_help(ENVIRONMENT_HELP)
+}
+
+/// The clap definition without the `--help` epilogue (the man page has its own sections for it).
+pub fn base_command() -> clap::Command {
+    Cli::command().version(VERSION.as_str())
+}
+
+/// The environment variables rollcall reads, for `--help` and the man page.
+const ENVIRONMENT_HELP: &str = "Environment:
+  ROLLCALL_JOBS                files written at once (the default of --jobs)
+  ROLLCALL_PLUGIN_PATH         extra plugin folders, `:`-separated, after --plugin-dir
+  ROLLCALL_<SECTION>__<KEY>    a recipe value, as --set section.key=value (ROLLCALL_OUTPUT__DIR=/x)
+  NO_COLOR                     no colour with --color auto
+Any other ROLLCALL_* variable is refused (exit 2).
+
+Exit codes: 0 every file delivered; 1 some failed or withheld (the rest delivered); 2 invalid
+recipe, plugin, argument, output folder or plan (nothing written); 130 interrupted.";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -57,6 +98,14 @@ enum Command {
     /// After every shard: check the plan is delivered, then write the report, ledger, sound
     /// reports and manifest (exit codes as `run`).
     Finish(finish::FinishArgs),
+    /// Start a show: write a commented recipe, a cast CSV and an episodes CSV into DIR.
+    New(new::NewArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell on stdout.
+    #[command(hide = true)]
+    Completions(generate::CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(hide = true)]
+    Man,
 }
 
 /// Writes one line to stdout, ignoring a closed pipe (see `outln!`). Terminal escapes and bidi
@@ -128,7 +177,11 @@ extern "C" fn exit_guard() {
 
 fn main() -> ExitCode {
     // Parsed first: `--help` and argument errors end the process by rollcall's own decision.
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&cli_command().get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    style::init(cli.color);
     // SAFETY: registers a plain `extern "C"` function with no captured state.
     #[allow(unsafe_code)]
     unsafe {
@@ -150,6 +203,9 @@ fn run_command(cli: Cli) -> ExitCode {
         Command::Plan(args) => plan::plan_command(args),
         Command::Apply(args) => apply::apply_command(args),
         Command::Finish(args) => finish::finish_command(args),
+        Command::New(args) => new::new(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man => generate::man(),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
@@ -167,7 +223,7 @@ fn run_command(cli: Cli) -> ExitCode {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct PluginDirs {
     /// A folder to search for plugins first (repeatable); then ROLLCALL_PLUGIN_PATH, then the
-    /// folder of the rollcall executable.
+    /// folder of the rollcall executable, then <prefix>/lib/rollcall beside its real <prefix>/bin.
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
 }

@@ -27,19 +27,19 @@ pub struct RunArgs {
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Root of the delivered tree (overrides the recipe's [output] dir).
-    #[arg(long, value_name = "DIR")]
+    #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print the plan and write nothing.
-    #[arg(long)]
+    #[arg(short = 'n', long)]
     dry_run: bool,
-    /// Files written at once (default: one per core).
-    #[arg(long, value_name = "N")]
+    /// Files written at once (default: ROLLCALL_JOBS, else one per core).
+    #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
     /// Print one JSON document on stdout (the plan, or the run's per-file results).
     #[arg(long)]
     json: bool,
     /// Print nothing but errors.
-    #[arg(long)]
+    #[arg(short, long)]
     quiet: bool,
     /// Override a recipe value: `output.dir=/x`, `vars.show=TWD`, `step.2.template={scene}_{take}`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -68,8 +68,14 @@ pub struct CheckArgs {
 }
 
 pub(crate) fn load_recipe(path: &Path, overrides: &[String]) -> Result<Recipe, EngineError> {
-    let env: Vec<(String, String)> = std::env::vars().collect();
-    Ok(Recipe::load(path, overrides, &env)?)
+    let env = crate::env_options::recipe_env();
+    Recipe::load(path, overrides, &env).map_err(|error| {
+        let text = error.to_string();
+        match crate::env_options::known_variables_hint(&text) {
+            Some(hint) => EngineError::Output(format!("{text}\n{hint}")),
+            None => EngineError::Recipe(error),
+        }
+    })
 }
 
 /// What the recipe's steps do (plugins and tables, not comments), so derived values are deterministic.
@@ -130,6 +136,16 @@ pub fn check(args: CheckArgs) -> Result<Outcome> {
 /// Plan the batch, check it whole, then (unless dry) write, verify and report.
 pub fn run(args: RunArgs) -> Result<Outcome> {
     install_plugin_log(args.quiet);
+    let jobs = match args.jobs {
+        Some(jobs) => Some(jobs),
+        None => match crate::env_options::jobs_from_env() {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                eprintln!("rollcall: {e}");
+                return Ok(Outcome::Invalid);
+            }
+        },
+    };
     let prepared = prepare(&args);
     let (recipe, steps, checks, out_root) = match prepared {
         Ok(prepared) => prepared,
@@ -212,7 +228,10 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             std::process::exit(2);
         }),
     );
-    let mut plan = match plan(&walk, &steps, &options) {
+    let planning = crate::progress::PlanningLine::start(!args.quiet && !args.json);
+    let planned = plan(&walk, &steps, &options);
+    drop(planning);
+    let mut plan = match planned {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("rollcall: {}", printable_lines(&e.to_string()));
@@ -242,7 +261,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let mut summary = execute(
         &plan,
         &ExecuteOptions {
-            jobs: args.jobs,
+            jobs,
             verify: !args.no_verify,
             progress,
             qc: recipe.qc.clone(),
@@ -255,6 +274,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     summary.findings.extend(batch_findings);
     attach_findings(&mut summary, report_findings);
     let end = RunEnd {
+        recipe_name: recipe.name.clone(),
         ledger: recipe.ledger(),
         show: recipe.vars.get("show").cloned(),
         md5: recipe.manifest.md5(),
@@ -267,6 +287,8 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
 /// What the end of a run needs (the ledger, the report, the sound reports, the manifest, the exit
 /// code); `rollcall finish` ends a sharded run the same way.
 pub(crate) struct RunEnd {
+    /// The recipe's `[recipe] name`, for `--json`.
+    pub recipe_name: Option<String>,
     /// The roll ledger, when a check keeps one.
     pub ledger: Option<PathBuf>,
     /// `[vars] show`.
@@ -330,52 +352,7 @@ pub(crate) fn conclude(
     }
     let manifest =
         crate::verify::manifest_after_run(&out_root, &summary, report.as_ref().ok(), args.md5);
-    for file in &summary.files {
-        if let Some(reason) = &file.reason {
-            let word = match file.status {
-                FileStatus::Recovered => "recovered",
-                FileStatus::Withheld => "withheld",
-                FileStatus::Mirror if args.quiet => continue,
-                FileStatus::Mirror => "mirror",
-                FileStatus::Interrupted => continue,
-                _ => "failed",
-            };
-            eprintln!(
-                "rollcall: {word}: {}: {}",
-                shown(&file.source),
-                printable(reason.strip_prefix("withheld: ").unwrap_or(reason))
-            );
-        }
-        if !args.quiet {
-            for finding in &file.findings {
-                if finding.severity != rollcall_engine::Severity::Info {
-                    eprintln!(
-                        "rollcall: {}: {}: {}: {}",
-                        finding.severity,
-                        shown(&file.source),
-                        finding.rule,
-                        printable(&finding.message)
-                    );
-                }
-            }
-            for warning in &file.warnings {
-                eprintln!(
-                    "rollcall: warning: {}: {}",
-                    shown(&file.source),
-                    printable(warning)
-                );
-            }
-            for finding in &file.findings {
-                eprintln!(
-                    "rollcall: {}: {}: {} [{}]",
-                    finding.severity,
-                    shown(&file.source),
-                    printable(&finding.message),
-                    finding.rule
-                );
-            }
-        }
-    }
+    crate::warnings::print_file_lines(&summary, args.quiet, printable);
     if !args.quiet {
         for finding in &summary.findings {
             if finding.severity != rollcall_engine::Severity::Info {
@@ -390,7 +367,7 @@ pub(crate) fn conclude(
         }
     }
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&summary)?);
+        crate::run_document::print(&summary, args.recipe_name.as_deref(), &out_root)?;
     }
     let count = |status| summary.files.iter().filter(|f| f.status == status).count();
     if !args.quiet {

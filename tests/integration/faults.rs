@@ -522,7 +522,7 @@ fn metadata_cannot_steer_a_destination_out_of_the_output_root_or_onto_a_device_n
             let source = file["source"].as_str().expect("source");
             match file["status"].as_str() {
                 Some("delivered") => {
-                    let destination = PathBuf::from(file["destination"].as_str().expect("dest"));
+                    let destination = out.join(file["destination"].as_str().expect("dest"));
                     let relative = destination.strip_prefix(&out).unwrap_or_else(|_| {
                         panic!("{source} escaped to {destination:?}: {context}")
                     });
@@ -865,7 +865,7 @@ fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
     }
     // A file that fails, so that a failed row carries formula-like cells too.
     make_fifo(&work.path().join("=cmd").join("=HYPERLINK.wav"));
-    // Relative paths, so that the source and destination cells start with the folder names.
+    // Relative paths, so that the source cells start with the folder names.
     let output = rollcall()
         .current_dir(work.path())
         .args(["run", "copy.toml", "--out", "=out", "--plugin-dir"])
@@ -909,7 +909,8 @@ fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
             .iter()
             .find(|r| r[0] == format!("'{folder}/{name}"))
             .unwrap_or_else(|| panic!("a row for {folder}/{name}, prefixed with ': {report}"));
-        assert_eq!(row[1], format!("'=out/{name}"));
+        // Destinations are relative to the output root (as in `run --json`).
+        assert_eq!(row[1], name.to_string());
         assert_eq!(row[2], "delivered");
         assert_eq!(
             fs::read(out.join(name)).unwrap(),

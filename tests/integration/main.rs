@@ -3,12 +3,14 @@
 
 mod audit_skips;
 mod bext_names;
+mod cli;
 mod cluster;
 mod durability;
 mod engine;
 mod faults;
 mod hardening;
 mod inspect;
+mod install;
 mod manifest;
 mod mistakes;
 mod plugins;

@@ -13,6 +13,7 @@ mod manifest_store;
 mod manifest_verify;
 mod output;
 mod plan;
+mod plan_progress;
 mod planfile;
 mod produce;
 pub mod qc;
@@ -34,6 +35,7 @@ pub use manifest::{
 pub use manifest_verify::{verify_tree, ChangedFile, TreeCheck, UncheckedFile, VerifyOptions};
 pub use output::{lock_output, OutputLock, LOCK_FILE, TEMP_SUFFIX};
 pub use plan::{plan, Plan, PlanOptions, PlannedFile, SkippedFile};
+pub use plan_progress::{set_plan_progress, PlanProgressHook};
 pub use planfile::{
     header_digest, mixer_report_paths, read_mixer_reports, FileTime, PlanChanges, PlanEntry,
     PlanFile, PlanFileError, PlanRecipe, PlanSettings, PlanSkipped, PLAN_FORMAT,

@@ -135,11 +135,14 @@ pub fn plan(
             None => true,
         })
         .collect();
+    let ticker = crate::plan_progress::PlanTicker::start(inputs.len());
     let results: Vec<Result<PlannedFile, SkippedFile>> = inputs
         .par_iter()
         .map(|input| {
-            plan_one(input, steps, options)
-                .map_err(|reason| SkippedFile::failed(input.path.clone(), reason))
+            let planned = plan_one(input, steps, options)
+                .map_err(|reason| SkippedFile::failed(input.path.clone(), reason));
+            ticker.tick();
+            planned
         })
         .collect();
     let mut files = Vec::new();

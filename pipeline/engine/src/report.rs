@@ -128,10 +128,11 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
     ])
     .map_err(std::io::Error::other)?;
     for file in &summary.files {
+        // Relative to the output root, as in `run --json` and the dry run's plan.
         let destination = file
             .destination
             .as_ref()
-            .map(|d| d.display().to_string())
+            .map(|d| d.strip_prefix(out_root).unwrap_or(d).display().to_string())
             .unwrap_or_default();
         let qc_cells = file.qc.as_ref().map(QcCells::of).unwrap_or_default();
         body.write_record([

@@ -2,7 +2,8 @@
 //!
 //! A plugin named `track-names` is the shared library `librollcall_track_names.so` (on Linux), looked up
 //! in each `--plugin-dir`, then each folder of `ROLLCALL_PLUGIN_PATH`, then the folder of the running
-//! executable. Libraries are loaded once per process and never unloaded.
+//! executable, then `<prefix>/lib/rollcall/` beside the executable's real `<prefix>/bin/`. Libraries
+//! are loaded once per process and never unloaded.
 //!
 //! Nothing is loaded from a folder or library that someone other than its owner (or root) can write
 //! (see [`HostError::Untrusted`]): every folder of the search path and every plugin library in it is
@@ -362,6 +363,26 @@ extern "C" fn host_log(level: u32, plugin: RStr<'_>, message: RStr<'_>) {
     });
 }
 
+/// The plugin folders that come with the executable at `exe`: its folder as invoked, then from its
+/// real path (links resolved) its folder and `../lib/rollcall` (the installed layout
+/// `<prefix>/bin/rollcall` + `<prefix>/lib/rollcall/`). Duplicates are left for the caller to drop.
+pub fn installed_plugin_dirs(exe: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(dir) = exe.parent() {
+        dirs.push(dir.to_path_buf());
+    }
+    if let Some(real_dir) = std::fs::canonicalize(exe)
+        .ok()
+        .and_then(|real| real.parent().map(Path::to_path_buf))
+    {
+        dirs.push(real_dir.clone());
+        if let Some(prefix) = real_dir.parent() {
+            dirs.push(prefix.join("lib").join("rollcall"));
+        }
+    }
+    dirs
+}
+
 /// Finds plugin libraries in a search path and loads them, once per file.
 #[derive(Debug)]
 pub struct PluginHost {
@@ -376,7 +397,9 @@ pub struct PluginHost {
 }
 
 impl PluginHost {
-    /// A host searching each of `plugin_dirs`, then `ROLLCALL_PLUGIN_PATH`, then the executable's folder.
+    /// A host searching each of `plugin_dirs`, then `ROLLCALL_PLUGIN_PATH`, then the executable's
+    /// folder, then (from the executable's real path, links resolved) its folder and the installed
+    /// layout's `<prefix>/lib/rollcall/` beside `<prefix>/bin/rollcall`.
     pub fn new(plugin_dirs: &[PathBuf]) -> PluginHost {
         let mut search_path: Vec<PathBuf> = plugin_dirs.to_vec();
         let mut environment_dirs: Vec<PathBuf> = Vec::new();
@@ -385,14 +408,12 @@ impl PluginHost {
                 .extend(std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()));
             search_path.extend(environment_dirs.iter().cloned());
         }
-        let executable_dir = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(Path::to_path_buf));
-        if let Some(dir) = &executable_dir {
-            search_path.push(dir.clone());
-        }
-        environment_dirs
-            .retain(|dir| !plugin_dirs.contains(dir) && executable_dir.as_ref() != Some(dir));
+        // The executable's folder and the installed layout's `<prefix>/lib/rollcall`.
+        let executable_dirs = std::env::current_exe()
+            .map(|exe| installed_plugin_dirs(&exe))
+            .unwrap_or_default();
+        search_path.extend(executable_dirs.iter().cloned());
+        environment_dirs.retain(|dir| !plugin_dirs.contains(dir) && !executable_dirs.contains(dir));
         let mut unique: Vec<PathBuf> = Vec::with_capacity(search_path.len());
         for dir in search_path {
             if !unique.contains(&dir) {
@@ -852,6 +873,11 @@ impl CheckPlugin {
         &self.meta.file
     }
 
+    /// The plugin's answer to the host's hello (needs, description).
+    pub fn hello(&self) -> Option<&HostHello> {
+        self.meta.hello.as_ref()
+    }
+
     /// Build a check from its `[[check]]` table; the plugin's error (or panic) comes back as `Err`.
     pub fn build(&self, context: &StepContext) -> Result<LoadedCheck, StepError> {
         let table = ffi::table_to_toml(&context.table)?;
@@ -1017,6 +1043,31 @@ mod tests {
         let exe_dir = std::env::current_exe()
             .ok()
             .and_then(|e| e.parent().map(Path::to_path_buf));
-        assert_eq!(host.search_path().last(), exe_dir.as_ref());
+        assert_eq!(host.search_path().get(2), exe_dir.as_ref());
+        assert!(host
+            .search_path()
+            .last()
+            .is_some_and(|dir| dir.ends_with("lib/rollcall")));
+    }
+
+    #[test]
+    fn an_installed_binary_finds_lib_rollcall_through_its_real_path() {
+        let prefix = tempfile::tempdir().unwrap();
+        let bin = prefix.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(bin.join("rollcall"), b"").unwrap();
+        let elsewhere = prefix.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(bin.join("rollcall"), elsewhere.join("rollcall")).unwrap();
+        let dirs = installed_plugin_dirs(&elsewhere.join("rollcall"));
+        let real_prefix = std::fs::canonicalize(prefix.path()).unwrap();
+        assert_eq!(
+            dirs,
+            vec![
+                elsewhere.clone(),
+                real_prefix.join("bin"),
+                real_prefix.join("lib").join("rollcall")
+            ]
+        );
     }
 }

@@ -26,18 +26,23 @@ pub enum RecipeError {
         /// The limit.
         limit: u64,
     },
-    /// The file is not valid TOML.
-    #[error("{path}:{line}: {message}", path = path.display())]
+    /// The file is not valid TOML: line, column, the line with a caret under the error, and the fix
+    /// for common mistakes (an unquoted template).
+    #[error("{path}:{line}:{column}: {message}{excerpt}", path = path.display())]
     Syntax {
         /// The recipe file.
         path: PathBuf,
         /// 1-based line of the error.
         line: usize,
+        /// 1-based column (in characters) of the error.
+        column: usize,
         /// What the TOML parser said.
         message: String,
+        /// The offending line and a caret (and a `help:` line), each on its own line after the message.
+        excerpt: String,
     },
     /// A key that the recipe schema does not know (a typo must not pass silently).
-    #[error("{path}:{line}: unknown key `{key}` in {table}", path = path.display())]
+    #[error("{path}:{line}: unknown key `{key}` in {table}{hint}", path = path.display())]
     UnknownKey {
         /// The recipe file.
         path: PathBuf,
@@ -47,6 +52,8 @@ pub enum RecipeError {
         key: String,
         /// Where it was found: `[output]`, `[recipe]`, `the top-level table`, ...
         table: String,
+        /// For a common mistake (`[[steps]]`): the line with a caret and the fix; else empty.
+        hint: String,
     },
     /// A value of the wrong type.
     #[error("{path}:{line}: `{key}`: expected {expected}, found {found}", path = path.display())]

@@ -52,6 +52,7 @@ use serde::Deserialize;
 pub const MAX_RECIPE_BYTES: u64 = 1 << 20;
 
 mod error;
+mod excerpt;
 mod inputs;
 mod overrides;
 mod spans;
@@ -440,22 +441,19 @@ impl Recipe {
 /// The recipe file's text, parsed with spans.
 struct Loader<'a> {
     path: &'a Path,
+    text: &'a str,
     index: SpanIndex,
 }
 
 impl<'a> Loader<'a> {
-    fn parse(path: &'a Path, text: &str) -> Result<Loader<'a>, RecipeError> {
+    fn parse(path: &'a Path, text: &'a str) -> Result<Loader<'a>, RecipeError> {
         let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            let line = 1 + text.get(..offset).map_or(0, |t| t.matches('\n').count());
-            RecipeError::Syntax {
-                path: path.to_path_buf(),
-                line,
-                message: first_line(e.message()),
-            }
+            let span = e.span().unwrap_or(0..0);
+            syntax_error(path, text, span, e.message())
         })?;
         Ok(Loader {
             path,
+            text,
             index: SpanIndex::new(text, &doc),
         })
     }
@@ -479,11 +477,31 @@ impl<'a> Loader<'a> {
             let line = entry
                 .and_then(|e| e.key.as_ref())
                 .map_or(line, |k| self.index.line_at(k.start));
+            let hint = match excerpt::unknown_key_hint(&key) {
+                Some(help) => {
+                    let column = self
+                        .text
+                        .lines()
+                        .nth(line.saturating_sub(1))
+                        .and_then(|l| l.find(key.as_str()))
+                        .map_or(1, |at| {
+                            1 + excerpt::line_text(self.text, line)
+                                .get(..at)
+                                .map_or(0, |t| t.chars().count())
+                        });
+                    format!(
+                        "{}\n  help: {help}",
+                        excerpt::excerpt(self.text, line, column, key.chars().count())
+                    )
+                }
+                None => String::new(),
+            };
             return RecipeError::UnknownKey {
                 path: self.path.to_path_buf(),
                 line,
                 key,
                 table,
+                hint,
             };
         }
         if let Some(rest) = message.strip_prefix("invalid type: ") {
@@ -499,11 +517,8 @@ impl<'a> Loader<'a> {
                 found,
             };
         }
-        RecipeError::Syntax {
-            path: self.path.to_path_buf(),
-            line,
-            message: first_line(message),
-        }
+        let span = e.span().unwrap_or(0..0);
+        syntax_error(self.path, self.text, span, message)
     }
 
     /// Checks that serde does not make: plugin names, globs, empty paths.
@@ -805,6 +820,30 @@ fn toml_kind(value: &toml::Value) -> &'static str {
 }
 
 /// The first line of a multi-line parser message.
+/// A syntax error at byte span `span` of `text`: line, column, the line with a caret, and the fix
+/// when it is a common mistake.
+fn syntax_error(
+    path: &Path,
+    text: &str,
+    span: std::ops::Range<usize>,
+    message: &str,
+) -> RecipeError {
+    let (line, column) = excerpt::position(text, span.start);
+    let width = text
+        .get(span.clone())
+        .map_or(1, |t| t.lines().next().unwrap_or_default().chars().count());
+    let hint = excerpt::syntax_hint(excerpt::line_text(text, line))
+        .map(|h| format!("\n  help: {h}"))
+        .unwrap_or_default();
+    RecipeError::Syntax {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message: first_line(message),
+        excerpt: format!("{}{hint}", excerpt::excerpt(text, line, column, width)),
+    }
+}
+
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().to_string()
 }

@@ -116,6 +116,13 @@ fn check_patterns(key: &str, patterns: &[String]) -> Result<(), StepError> {
 }
 
 impl Step for ChannelLayoutStep {
+    fn describe() -> rollcall_sdk::PluginDescription {
+        rollcall_sdk::PluginDescription::new("Re-lays the channels: mix first, boom second, then the isos in their original order; drops tracks. Patterns are case-insensitive globs on track names and iXML FUNCTION.")
+            .key("mix", "patterns for the mix track(s), which go first. Default [\"Mix*\", \"MIX\", \"L-MIX\"]")
+            .key("boom", "patterns for the boom track(s), after the mix. Default [\"Boom*\"]")
+            .key("drop", "patterns for tracks to remove (wins over mix and boom). Default none")
+    }
+
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: ChannelLayoutConfig = step_config(context)?;
         check_patterns("mix", &config.mix)?;

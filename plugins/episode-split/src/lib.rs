@@ -177,6 +177,14 @@ fn render_folder(
 }
 
 impl Step for EpisodeSplitStep {
+    fn describe() -> rollcall_sdk::PluginDescription {
+        rollcall_sdk::PluginDescription::new("Files each take under its episode's folder, the episode found by scene in a CSV or by a regex; sets the {episode} token for later steps.")
+            .key("scenes", "a CSV of scene,episode[,tape], relative to the recipe's folder (this or pattern)")
+            .key("pattern", "a regular expression on the scene with a named group `episode` (this or scenes)")
+            .key("folder", "the take's folder under the output root. Default \"{episode}/{tape}\"")
+            .key("unassigned", "the folder for takes with no episode; without it such a take fails")
+    }
+
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: EpisodeSplitConfig = step_config(context)?;
         let source = match (&config.scenes, &config.pattern) {

@@ -137,6 +137,18 @@ pub struct PracticeCheck {
 }
 
 impl Check for PracticeCheck {
+    fn describe() -> rollcall_sdk::PluginDescription {
+        rollcall_sdk::PluginDescription::new("Checks production sound practice file by file and across the batch (format, roll labels, slates, track layout, pre-roll); findings are warnings or errors, and an error withholds the file.")
+            .key("bit_depth", "expected bits per sample. Default 24")
+            .key("sample_rate", "expected sample rate. Default: one rate across the batch")
+            .key("timecode_rate", "expected timecode rate, e.g. \"23.976ND\". Default: one rate across the batch")
+            .key("pre_roll", "seconds of pre-record expected. Default 8")
+            .key("roll_scheme", "\"series\" or \"film\" roll labels. Default series when [vars] has a season")
+            .key("day_cutoff", "the hour a production day runs to. Default \"06:00\"")
+            .key("ledger", "the roll ledger CSV, relative to the recipe's folder (optional)")
+            .key("severity", "per-rule severity overrides, e.g. { \"tracks/iso-named\" = \"error\" } (any check)")
+    }
+
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: PracticeConfig = context.config()?;
         if !matches!(config.bit_depth, 16 | 24 | 32) {

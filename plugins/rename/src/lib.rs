@@ -109,6 +109,12 @@ pub fn family_member(take: &Take) -> Option<FamilyMember> {
 }
 
 impl Step for RenameStep {
+    fn describe() -> rollcall_sdk::PluginDescription {
+        rollcall_sdk::PluginDescription::new("Renames each file after its slate; the extension is kept, characters unsafe in file names are replaced, and split-mono family members keep apart.")
+            .key("template", "the new file name without extension; tokens such as {scene}, {take:03}, {index} and any [vars] key. Default \"{scene}-{take}\"")
+            .key("keep_family_suffix", "append a split-mono member's suffix (_1, _Tr1) unless the template uses {index} or {stem}. Default true")
+    }
+
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: RenameConfig = step_config(context)?;
         let template = Template::parse(&config.template)

@@ -426,6 +426,38 @@ pub trait Step: Send + Sync + Sized + 'static {
 
     /// Describe the edits for one take. Return `Err` (or [`Edit::Fail`]) to fail this file.
     fn apply(&self, take: &Take) -> Result<Vec<Edit>, StepError>;
+
+    /// What the step does and its recipe keys, for `rollcall plugins --describe` (sent in the
+    /// hello; default: no description).
+    fn describe() -> PluginDescription {
+        PluginDescription::default()
+    }
+}
+
+/// What a plugin does and its recipe keys with their docs (`rollcall plugins --describe NAME`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PluginDescription {
+    /// One paragraph: what the step or check does.
+    pub summary: String,
+    /// Its recipe keys in order: `(name, what it is, with its default)`.
+    pub keys: Vec<(String, String)>,
+}
+
+impl PluginDescription {
+    /// A description with its summary and no keys yet.
+    pub fn new(summary: &str) -> PluginDescription {
+        PluginDescription {
+            summary: summary.to_string(),
+            keys: Vec::new(),
+        }
+    }
+
+    /// Add one recipe key and its doc.
+    pub fn key(mut self, name: &str, doc: &str) -> PluginDescription {
+        self.keys.push((name.to_string(), doc.to_string()));
+        self
+    }
 }
 
 /// A take as a check sees it: as it will be delivered (after the steps), beside the source.
@@ -466,6 +498,11 @@ pub trait Check: Send + Sync + Sized + 'static {
         let _ = batch;
         Ok(Vec::new())
     }
+
+    /// What the check does and its recipe keys, as [`Step::describe`].
+    fn describe() -> PluginDescription {
+        PluginDescription::default()
+    }
 }
 
 /// Whether the host running this plugin announced `feature` in its hello (`findings`, `check`,
@@ -498,7 +535,7 @@ macro_rules! export_step {
         $crate::export_step!($step, $name, needs = []);
     };
     ($step:ty, $name:expr, needs = [$($need:expr),* $(,)?]) => {
-        $crate::__export_plugin_state!($name, [$($need),*], "step");
+        $crate::__export_plugin_state!($name, [$($need),*], "step", <$step as $crate::Step>::describe);
 
         /// The step root module of this rollcall plugin library (read by the host at load time). Its
         /// symbol name carries the plugin name, so several plugin crates can link into one program.
@@ -550,7 +587,12 @@ macro_rules! export_check {
         $crate::export_check!($check, $name, needs = []);
     };
     ($check:ty, $name:expr, needs = [$($need:expr),* $(,)?]) => {
-        $crate::__export_plugin_state!($name, ["check", "findings" $(, $need)*], "check");
+        $crate::__export_plugin_state!(
+            $name,
+            ["check", "findings" $(, $need)*],
+            "check",
+            <$check as $crate::Check>::describe
+        );
 
         /// The check root module of this rollcall plugin library (read by the host at load time).
         #[doc(hidden)]
@@ -597,7 +639,7 @@ macro_rules! export_check {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_plugin_state {
-    ($name:expr, [$($need:expr),*], $provides:expr) => {
+    ($name:expr, [$($need:expr),*], $provides:expr, $describe:expr) => {
         /// This plugin's own state (name, host logger, what the host said in its hello).
         #[doc(hidden)]
         pub static __ROLLCALL_PLUGIN: $crate::ffi::PluginState =
@@ -626,7 +668,7 @@ macro_rules! __export_plugin_state {
         extern "C" fn __rollcall_hello(
             host: &$crate::ffi::hello::FfiHello,
         ) -> $crate::ffi::hello::FfiHello {
-            __ROLLCALL_PLUGIN.answer(host, &[$provides])
+            __ROLLCALL_PLUGIN.answer_described(host, &[$provides], $describe)
         }
 
         #[doc(hidden)]

@@ -145,6 +145,12 @@ impl SoundReportStep {
 }
 
 impl Step for SoundReportStep {
+    fn describe() -> rollcall_sdk::PluginDescription {
+        rollcall_sdk::PluginDescription::new("Reads the mixer's sound report into iXML CIRCLED, NOTE and WILD_TRACK (bext lines in step) and the {circled} token; the run reconciles the report with the batch.")
+            .key("csv", "the mixer's report (Wave Agent layout, or file,scene,take,circled,note[,tape][,wild]), relative to the recipe's folder. Required")
+            .key("fix_slate", "let the report's scene and take win over the file's, with a warning. Default false")
+    }
+
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: SoundReportConfig = step_config(context)?;
         let report = read_report(context, &config.csv)?;

@@ -42,6 +42,20 @@ pub struct TemplateStep {
 }
 
 impl Step for TemplateStep {
+    fn describe() -> rollcall_sdk::PluginDescription {
+        rollcall_sdk::PluginDescription::new(
+            "Example plugin: writes a note from a template of take tokens into iXML NOTE.",
+        )
+        .key(
+            "note",
+            "the note template; {token} is replaced by the take's token value. Required",
+        )
+        .key(
+            "missing",
+            "when a token has no value: \"fail\" (default) or \"empty\"",
+        )
+    }
+
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: TemplateConfig = context.config()?;
         // The SDK's template syntax: `{token}`, `{take:03}`, `{{`/`}}` for literal braces.

@@ -127,6 +127,12 @@ fn default_bext_name_width(rows: &[CastRow]) -> usize {
 }
 
 impl Step for TrackNamesStep {
+    fn describe() -> rollcall_sdk::PluginDescription {
+        rollcall_sdk::PluginDescription::new("Names the tracks after the characters of a cast list, in iXML TRACK/NAME and the bext TRKn lines (ASCII there).")
+            .key("csv", "the cast list: columns track, character and optionally mic, tape, scene (a row with a tape or scene wins there); relative to the recipe's folder. Required")
+            .key("format", "the new track name; {character}, {mic}, {track} and every take token. Default \"{character} ({mic})\"")
+    }
+
     fn new(context: &StepContext) -> Result<Self, StepError> {
         let config: TrackNamesConfig = step_config(context)?;
         let format =

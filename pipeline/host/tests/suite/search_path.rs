@@ -1,4 +1,5 @@
-//! The search order: `--plugin-dir`s, then `ROLLCALL_PLUGIN_PATH`, then the executable's folder.
+//! The search order: `--plugin-dir`s, then `ROLLCALL_PLUGIN_PATH`, then the executable's folder,
+//! then `<prefix>/lib/rollcall` beside it.
 //! (Its own test binary, because it sets an environment variable.)
 #![allow(clippy::unwrap_used, clippy::string_slice)] // tests may panic; the lints guard library code
 
@@ -19,14 +20,24 @@ fn plugin_dirs_then_environment_then_executable_folder() -> Result<(), std::io::
     );
     let host = PluginHost::new(&[PathBuf::from("/cli/one"), PathBuf::from("/cli/two")]);
     assert_eq!(
-        host.search_path(),
-        &[
-            PathBuf::from("/cli/one"),
-            PathBuf::from("/cli/two"),
-            PathBuf::from("/env/one"),
-            env_dir.path().to_path_buf(),
-            deps.clone(),
-        ]
+        host.search_path().get(..5),
+        Some(
+            &[
+                PathBuf::from("/cli/one"),
+                PathBuf::from("/cli/two"),
+                PathBuf::from("/env/one"),
+                env_dir.path().to_path_buf(),
+                deps.clone(),
+            ][..]
+        )
+    );
+    // Last, the installed layout beside the executable's real folder (`<prefix>/lib/rollcall`).
+    assert!(
+        host.search_path()
+            .last()
+            .is_some_and(|dir| dir.ends_with("lib/rollcall")),
+        "{:?}",
+        host.search_path()
     );
 
     // A plugin in an environment folder wins over the one next to the executable.

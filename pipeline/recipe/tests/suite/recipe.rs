@@ -219,7 +219,11 @@ fn wrong_types_name_key_and_line() {
 fn syntax_error_has_a_line() {
     let text = "[recipe]\nname = \"x\"\nname = \"y\"\n";
     let message = error_text(load(text));
-    assert!(message.starts_with("recipes/dailies.toml:3: "), "{message}");
+    assert!(
+        message.starts_with("recipes/dailies.toml:3:1: "),
+        "{message}"
+    );
+    assert!(message.contains("\n 3 | name = \"y\"\n   | ^"), "{message}");
 }
 
 #[test]

@@ -27,6 +27,10 @@ pub const KEY_NEEDS: &str = "needs";
 /// Key of a feature the plugin provides (`step`, `check`; repeated).
 pub const KEY_PROVIDES: &str = "provides";
 
+/// Key of the plugin's one-paragraph description (optional; `rollcall plugins --describe`).
+pub const KEY_DESCRIPTION: &str = "description";
+/// Key of one recipe key of the plugin, `name: what it is` (optional, repeated, in order).
+pub const KEY_RECIPE_KEY: &str = "recipe_key";
 /// Key of something extra the plugin's SDK understands in what the host sends (repeated).
 pub const KEY_ACCEPTS: &str = "accepts";
 /// What a plugin of this SDK accepts: the tokens a template may use, passed with a step's table
@@ -72,6 +76,23 @@ impl FfiHello {
             ],
         )
     }
+
+    /// Add a plugin's description and recipe keys (nothing when `description` is empty).
+    pub fn described(mut self, description: &crate::PluginDescription) -> FfiHello {
+        if !description.summary.is_empty() {
+            self.fields.push(Tuple2(
+                KEY_DESCRIPTION.into(),
+                description.summary.as_str().into(),
+            ));
+        }
+        for (name, doc) in &description.keys {
+            self.fields.push(Tuple2(
+                KEY_RECIPE_KEY.into(),
+                RString::from(format!("{name}: {doc}")),
+            ));
+        }
+        self
+    }
 }
 
 /// A hello read back into plain values.
@@ -85,6 +106,10 @@ pub struct HostHello {
     pub needs: Vec<String>,
     /// Features provided (a plugin's hello).
     pub provides: Vec<String>,
+    /// What the plugin does, when it says (`KEY_DESCRIPTION`; a plugin before it says nothing).
+    pub description: Option<String>,
+    /// Its recipe keys with their docs, `(name, doc)` in order (`KEY_RECIPE_KEY`).
+    pub recipe_keys: Vec<(String, String)>,
     /// Extras the plugin understands in what the host sends (a plugin's hello; see [`KEY_ACCEPTS`]).
     pub accepts: Vec<String>,
 }
@@ -100,6 +125,11 @@ impl HostHello {
                 KEY_FEATURE => out.features.push(value),
                 KEY_NEEDS => out.needs.push(value),
                 KEY_PROVIDES => out.provides.push(value),
+                KEY_DESCRIPTION => out.description = Some(value),
+                KEY_RECIPE_KEY => {
+                    let (name, doc) = value.split_once(": ").unwrap_or((value.as_str(), ""));
+                    out.recipe_keys.push((name.to_string(), doc.to_string()));
+                }
                 KEY_ACCEPTS => out.accepts.push(value),
                 _ => {}
             }
@@ -154,6 +184,23 @@ mod tests {
         assert_eq!(plugin.sdk_version, crate::SDK_VERSION);
         assert_eq!(plugin.needs, vec!["findings"]);
         assert_eq!(plugin.provides, vec!["check"]);
+        assert_eq!(plugin.description, None);
         assert_eq!(plugin.accepts, vec![ACCEPT_KNOWN_TOKENS]);
+    }
+
+    #[test]
+    fn a_description_travels_in_the_hello() {
+        let description = crate::PluginDescription::new("Renames files.")
+            .key("template", "the new name: {scene}-{take}");
+        let hello = FfiHello::plugin(&[], &["step"]).described(&description);
+        let read = HostHello::from_ffi(&hello);
+        assert_eq!(read.description.as_deref(), Some("Renames files."));
+        assert_eq!(
+            read.recipe_keys,
+            vec![(
+                "template".to_string(),
+                "the new name: {scene}-{take}".to_string()
+            )]
+        );
     }
 }

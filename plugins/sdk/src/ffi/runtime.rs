@@ -55,6 +55,18 @@ impl PluginState {
         FfiHello::plugin(self.needs, provides)
     }
 
+    /// The hello with the plugin's description and recipe keys (see [`crate::PluginDescription`]).
+    pub fn answer_described(
+        &'static self,
+        host: &FfiHello,
+        provides: &[&str],
+        describe: fn() -> crate::PluginDescription,
+    ) -> FfiHello {
+        // A panicking `describe` must not unwind into the host: the hello goes without it.
+        let description = std::panic::catch_unwind(describe).unwrap_or_default();
+        self.answer(host, provides).described(&description)
+    }
+
     fn host_supports(&self, feature: &str) -> bool {
         self.host
             .get()
