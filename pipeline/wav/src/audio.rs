@@ -19,8 +19,8 @@ fn permute_n<const N: usize>(src: &[u8], src_ba: usize, offs: &[usize], dst: &mu
     // Whole samples at sample-aligned offsets (every real layout): move `[u8; N]` values.
     if N > 0
         && !offs.is_empty()
-        && src_ba % N == 0
-        && offs.iter().all(|&o| o % N == 0 && o + N <= src_ba)
+        && src_ba.is_multiple_of(N)
+        && offs.iter().all(|&o| o.is_multiple_of(N) && o + N <= src_ba)
     {
         let kept: Vec<usize> = offs.iter().map(|&o| o / N).collect();
         let (src_samples, _) = src.as_chunks::<N>();
