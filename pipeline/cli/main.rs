@@ -114,9 +114,15 @@ enum Command {
 pub fn print_line(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let text = args.to_string();
-    let text = if text
-        .chars()
-        .any(|c| c != '\n' && c != '\t' && run::is_hidden_control(c))
+    // Every hidden control's UTF-8 holds one of these bytes (C0, DEL, C1 = 0xC2 0x80-0x9F,
+    // U+061C = 0xD8 0x9C, the U+200E-2069 marks = 0xE2 ...): most lines skip the char walk.
+    let suspect = text
+        .bytes()
+        .any(|b| (b < 0x20 && b != b'\n' && b != b'\t') || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2));
+    let text = if suspect
+        && text
+            .chars()
+            .any(|c| c != '\n' && c != '\t' && run::is_hidden_control(c))
     {
         text.chars()
             .map(|c| {
