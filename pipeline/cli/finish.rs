@@ -105,8 +105,7 @@ pub fn finish_command(args: FinishArgs) -> Result<Outcome> {
     summary.findings.extend(plan.batch_findings.iter().cloned());
     attach_findings(&mut summary, plan.report_findings.clone());
     let end = RunEnd {
-        // The plan file does not carry the recipe's name.
-        recipe_name: None,
+        recipe_name: plan.recipe.name.clone(),
         ledger: plan.settings.ledger.clone(),
         show: plan.settings.show.clone(),
         md5: plan.settings.md5,

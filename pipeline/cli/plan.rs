@@ -126,6 +126,7 @@ pub fn plan_command(args: PlanArgs) -> Result<Outcome> {
             path: absolute(&recipe.path),
             fingerprint: derivation(&recipe),
             overrides: args.set.clone(),
+            name: recipe.name.clone(),
         },
         PlanSettings {
             verify: !args.no_verify,

@@ -9,8 +9,9 @@ use anyhow::{Context, Result};
 use rollcall_engine::{
     append_ledger, attach_findings, build_checks, build_steps, execute, ledger_rows, lock_output,
     mixer_reports, plan, reconcile_batch, roll_scheme, run_checks, run_stamp, start_watchdog,
-    write_report, write_sound_reports, BuiltCheck, BuiltStep, EngineError, ExecuteOptions,
-    FileStatus, Plan, PlanOptions, RunSummary, SoundReport, SoundReportOptions, LOCK_FILE,
+    write_report, write_report_summary, write_sound_reports, BuiltCheck, BuiltStep, EngineError,
+    ExecuteOptions, FileStatus, Plan, PlanOptions, RunSummary, SoundReport, SoundReportOptions,
+    LOCK_FILE,
 };
 use rollcall_host::PluginHost;
 use rollcall_recipe::{find_inputs, Recipe};
@@ -350,8 +351,24 @@ pub(crate) fn conclude(
             );
         }
     }
-    let manifest =
-        crate::verify::manifest_after_run(&out_root, &summary, report.as_ref().ok(), args.md5);
+    // The summary beside the CSV: the recipe, the rollcall version and the totals, which a CSV of
+    // one row per file cannot carry.
+    let report_files: Vec<PathBuf> = match &report {
+        Ok(csv) => {
+            let summary_written =
+                crate::run_document::document(&summary, args.recipe_name.as_deref(), &out_root)
+                    .and_then(|text| Ok(write_report_summary(csv, &text)?));
+            match summary_written {
+                Ok(json) => vec![csv.clone(), json],
+                Err(e) => {
+                    eprintln!("rollcall: the report summary was not written: {e:#}");
+                    vec![csv.clone()]
+                }
+            }
+        }
+        Err(_) => Vec::new(),
+    };
+    let manifest = crate::verify::manifest_after_run(&out_root, &summary, &report_files, args.md5);
     crate::warnings::print_file_lines(&summary, args.quiet, printable);
     if !args.quiet {
         for finding in &summary.findings {

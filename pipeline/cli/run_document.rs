@@ -1,4 +1,4 @@
-//! `rollcall run --json`: one document with the recipe, the rollcall version, the output root, the
+//! `rollcall run --json` and the report's `.json` beside its CSV: one document with the recipe, the rollcall version, the output root, the
 //! totals by status and one entry per file. Keys and status words are the run report's: `status`
 //! (`delivered`, `already-delivered`, ...), `destination` relative to the output root, `xxh128`
 //! (XXH3-128 of the whole delivered file, as `xxhsum -H2` prints it).
@@ -23,6 +23,16 @@ struct RunDocument<'a> {
 
 /// Print the run's document on stdout.
 pub fn print(summary: &RunSummary, recipe_name: Option<&str>, out_root: &Path) -> Result<()> {
+    outln!("{}", document(summary, recipe_name, out_root)?);
+    Ok(())
+}
+
+/// The run's document as pretty JSON: printed by `--json`, and written beside the CSV report.
+pub fn document(
+    summary: &RunSummary,
+    recipe_name: Option<&str>,
+    out_root: &Path,
+) -> Result<String> {
     let mut totals: BTreeMap<&'static str, usize> = BTreeMap::new();
     for file in &summary.files {
         *totals.entry(file.status.as_str()).or_default() += 1;
@@ -53,6 +63,5 @@ pub fn print(summary: &RunSummary, recipe_name: Option<&str>, out_root: &Path) -
         files,
         findings: &summary.findings,
     };
-    outln!("{}", serde_json::to_string_pretty(&document)?);
-    Ok(())
+    Ok(serde_json::to_string_pretty(&document)?)
 }

@@ -34,14 +34,13 @@ pub struct VerifyArgs {
 pub fn manifest_after_run(
     out_root: &Path,
     summary: &RunSummary,
-    report: Option<&PathBuf>,
+    run_files: &[PathBuf],
     md5: bool,
 ) -> Result<Option<WrittenManifest>, ManifestError> {
-    let run_files: Vec<PathBuf> = report.into_iter().cloned().collect();
     write_manifest(
         out_root,
         summary,
-        &run_files,
+        run_files,
         &ManifestOptions {
             md5,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -517,9 +517,15 @@ fn the_report_and_run_json_agree_on_words_keys_and_paths() {
     let files = document["files"].as_array().unwrap();
     let report_name = tree(&out)
         .into_iter()
-        .find(|f| f.starts_with("rollcall-report-"))
+        .find(|f| f.starts_with("rollcall-report-") && f.ends_with(".csv"))
         .unwrap();
-    let report = std::fs::read_to_string(out.join(report_name)).unwrap();
+    let report = std::fs::read_to_string(out.join(&report_name)).unwrap();
+    // Beside the CSV, the same document as `--json`: the recipe, the version and the totals.
+    let summary: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join(report_name.replace(".csv", ".json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary, document);
     let mut rows = report.lines();
     let header: Vec<&str> = rows
         .next()

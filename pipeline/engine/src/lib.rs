@@ -42,7 +42,7 @@ pub use planfile::{
 };
 pub use produce::is_verbatim;
 pub use qc::{TakeQc, TrackQc};
-pub use report::{report_file_name, write_report};
+pub use report::{report_file_name, write_report, write_report_summary};
 pub use rollcall_findings::{Finding, Severity};
 pub use rollcall_qc::QcSettings;
 pub use rollcall_rolls::Scheme;

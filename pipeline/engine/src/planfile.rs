@@ -63,6 +63,9 @@ pub struct PlanRecipe {
     pub fingerprint: String,
     /// `--set` overrides given to `plan`.
     pub overrides: Vec<String>,
+    /// `[recipe] name`, for the run report (absent in plans written before it was recorded).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// What delivery and the finish need of the recipe, so neither loads it again.

@@ -190,6 +190,29 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
     }
 }
 
+/// Write the run's summary document (recipe, rollcall version, totals, one entry per file: the
+/// `run --json` document) beside the CSV report `report`, as `<same name>.json`; never replaces a file.
+pub fn write_report_summary(report: &Path, document: &str) -> std::io::Result<PathBuf> {
+    let folder = report.parent().unwrap_or(Path::new("."));
+    let path = report.with_extension("json");
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(TEMP_SUFFIX)
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(folder)
+        .map_err(|e| std::io::Error::new(e.kind(), strip_path(&e)))?;
+    temp.as_file_mut().write_all(document.as_bytes())?;
+    temp.as_file_mut().write_all(b"\n")?;
+    temp.as_file().sync_all()?;
+    temp.persist_noclobber(&path).map_err(|e| e.error)?;
+    crate::output::sync_folder(folder).map_err(std::io::Error::other)?;
+    Ok(path)
+}
+
 /// An I/O error's message without the path `tempfile` appends (`... at path "..."`).
 fn strip_path(error: &std::io::Error) -> String {
     let text = error.to_string();
