@@ -9,6 +9,7 @@
 mod facts;
 mod rolls;
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -62,7 +63,11 @@ pub fn reconcile_batch(reports: &[SoundReport], plan: &Plan) -> Vec<Finding> {
     if reports.is_empty() {
         return Vec::new();
     }
-    let mut takes: Vec<BatchTake> = plan.files.iter().map(|f| batch_take(&f.source)).collect();
+    let mut takes: Vec<BatchTake> = plan
+        .files
+        .par_iter()
+        .map(|f| batch_take(&f.source))
+        .collect();
     takes.extend(plan.skipped.iter().map(|s| BatchTake {
         path: s.path.clone(),
         file_name: file_name(&s.path),
@@ -146,9 +151,11 @@ pub fn write_sound_reports(
     summary: &RunSummary,
     options: &SoundReportOptions,
 ) -> io::Result<Vec<PathBuf>> {
+    // Each delivered file's header is read again (what the roll's report shows is what was
+    // delivered): in parallel, as the headers were planned.
     let delivered: Vec<DeliveredTake> = summary
         .files
-        .iter()
+        .par_iter()
         .filter(|o| {
             matches!(
                 o.status,
