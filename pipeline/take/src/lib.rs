@@ -7,13 +7,15 @@
 
 mod ascii;
 mod changes;
+mod description;
 mod render;
 mod source;
 mod track_name;
 
 pub use ascii::to_bext_ascii;
 pub use changes::{abbreviated, check_file_name, check_folder, Changes, TrackState, BEXT_FIELDS};
-pub use render::{derive_uid, render, FieldChange, RenderedTake};
+pub use description::FieldChange;
+pub use render::{derive_uid, render, RenderedTake};
 pub use source::{SourceTake, Timecode};
 pub use track_name::{shorten_track_name, DEFAULT_BEXT_NAME_WIDTH, MIN_BEXT_NAME_WIDTH};
 
