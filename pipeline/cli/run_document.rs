@@ -31,6 +31,8 @@ pub fn print(summary: &RunSummary, recipe_name: Option<&str>, out_root: &Path) -
     for file in &summary.files {
         let mut entry = serde_json::to_value(file)?;
         if let Value::Object(map) = &mut entry {
+            // Internal to the manifest (the temp name a superseding version was renamed from).
+            map.remove("written_as");
             if let Some(checksum) = map.remove("checksum") {
                 map.insert("xxh128".to_string(), checksum);
             }

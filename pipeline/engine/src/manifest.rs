@@ -258,12 +258,32 @@ pub fn write_manifest(
             written.original += 1;
             entries(&computed, Action::Original, &date)
         };
+        let previous_path = match &outcome.superseded {
+            Some(moved_to) => crate::manifest_supersede::superseded_entries(
+                &crate::manifest_supersede::Superseding {
+                    path: &path,
+                    size,
+                    moved_to,
+                    written_as: outcome.written_as.as_deref(),
+                    hashes: &hashes,
+                },
+                &crate::manifest_supersede::GenerationContext {
+                    out_root,
+                    records: &records,
+                    formats: &formats,
+                    date: &date,
+                },
+                &mut written,
+                &mut files,
+            )?,
+            None => None,
+        };
         files.push(FileEntry {
             path,
             size: Some(size),
             last_modification_date: modified,
             hashes,
-            previous_path: None,
+            previous_path,
         });
     }
     if files.is_empty() && loaded.is_none() {
