@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::manifest::{reference_accepts, reference_verify, schema_check};
 use crate::support::{
-    describe, raw_chunks, report_text, rollcall, run_json, run_recipe, temp_dir, tree_all,
-    write_recipe, write_take_file,
+    describe, raw_chunks, rollcall, run_json, run_recipe, temp_dir, tree_all, write_recipe,
+    write_take_file,
 };
 
 const CAST: &str = "track,character,mic\nLav1,CAPTAIN REYES,DPA 4060\nLav2,ZOË,COS-11D\n";
@@ -153,14 +153,24 @@ fn a_corrected_cast_is_delivered_with_supersede_and_the_old_files_are_kept() {
         "{new_ixml}"
     );
     // The report names the same path in its `superseded` column.
-    let report = report_text(&out);
-    let header = report.lines().next().unwrap();
-    assert!(header.ends_with(",\"superseded\""), "{header}");
+    let reports: Vec<String> = tree_all(&out)
+        .into_iter()
+        .filter(|f| f.starts_with("rollcall-report-"))
+        .map(|f| std::fs::read_to_string(out.join(f)).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 2, "one report per run");
+    for report in &reports {
+        let header = report.lines().next().unwrap();
+        assert!(header.ends_with(",\"superseded\""), "{header}");
+    }
     assert!(
-        report
-            .lines()
-            .any(|l| l.contains("31_1.WAV") && l.ends_with(&format!("\"{moved}\""))),
-        "{report}"
+        reports
+            .iter()
+            .flat_map(|r| r.lines())
+            .any(|l| l.contains("31_1.WAV")
+                && l.contains("\"delivered\"")
+                && l.ends_with(&format!("\"{moved}\""))),
+        "{reports:?}"
     );
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("1 superseding an earlier version"), "{err}");
