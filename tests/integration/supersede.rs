@@ -258,3 +258,36 @@ fn a_plan_made_with_supersede_is_applied_the_same_way() {
     assert_eq!(std::fs::read(out.join(&moved[0])).unwrap(), first_bytes);
     assert!(ixml(&out.join("31_1.WAV")).contains("<NAME>ZOEY (COS-11D)</NAME>"));
 }
+
+/// A `--supersede` run killed after moving the old version aside but before the new one took its
+/// name (simulated by the move alone): the same command finishes, and the manifest records the
+/// move, so both checkers accept the tree.
+#[test]
+fn a_run_killed_between_the_move_and_the_rename_is_finished_by_the_same_command() {
+    let work = temp_dir();
+    let cast = work.path().join("cast.csv");
+    std::fs::write(&cast, CAST).unwrap();
+    let recipe = write_recipe(
+        work.path(),
+        "show.toml",
+        "[[step]]\nplugin = \"track-names\"\ncsv = \"cast.csv\"\n",
+    );
+    let rolls = work.path().join("rolls");
+    write_take(&rolls, "31_1.WAV", "1", &["MixL", "Boom", "Lav1", "Lav2"]);
+    let out = work.path().join("delivery");
+    let first = run_recipe(&recipe, &[&rolls], &out, &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
+    let first_bytes = std::fs::read(out.join("31_1.WAV")).unwrap();
+    std::fs::write(&cast, CORRECTED_CAST).unwrap();
+
+    let aside = out.join("superseded/20261130T031500Z");
+    std::fs::create_dir_all(&aside).unwrap();
+    std::fs::rename(out.join("31_1.WAV"), aside.join("31_1.WAV")).unwrap();
+    let finished = run_recipe(&recipe, &[&rolls], &out, &["--supersede"]);
+    assert_eq!(finished.status.code(), Some(0), "{}", describe(&finished));
+    assert_eq!(std::fs::read(aside.join("31_1.WAV")).unwrap(), first_bytes);
+    assert!(ixml(&out.join("31_1.WAV")).contains("<NAME>ZOEY (COS-11D)</NAME>"));
+    let verified = rollcall().arg("verify").arg(&out).output().unwrap();
+    assert_eq!(verified.status.code(), Some(0), "{}", describe(&verified));
+    reference_accepts(reference_verify(&out), "ascmhl-debug verify");
+}

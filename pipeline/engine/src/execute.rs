@@ -118,8 +118,8 @@ pub struct FileOutcome {
     /// output root (`superseded/<UTC time>/<destination>`).
     #[serde(default)]
     pub superseded: Option<String>,
-    /// With `--supersede`: the temp name the new version was written under before it was renamed
-    /// into place, relative to the output root (the manifest records that rename).
+    /// The temp name the file was written under before it was renamed into place, relative to the
+    /// output root (the manifest records that rename when the file supersedes another version).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written_as: Option<String>,
 }
@@ -495,7 +495,7 @@ struct Delivered {
     qc: Option<Result<TakeQc, String>>,
     /// Where the earlier version went, relative to the output root.
     superseded: Option<String>,
-    /// The temp name it was written under, relative to the output root (when superseding).
+    /// The temp name it was written under, relative to the output root.
     written_as: Option<String>,
 }
 
@@ -639,13 +639,13 @@ fn finish_temp(
         }
         None => None,
     };
-    let written_as = superseded.as_ref().and_then(|_| {
+    let written_as = (|| {
         let temp_name = written.temp.path().file_name()?.to_str()?.to_string();
         Some(match file.relative_destination.rsplit_once('/') {
             Some((folder, _)) => format!("{folder}/{temp_name}"),
             None => temp_name,
         })
-    });
+    })();
     written.temp.persist_noclobber(destination).map_err(|e| {
         if e.error.kind() == io::ErrorKind::AlreadyExists {
             format!(

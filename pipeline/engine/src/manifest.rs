@@ -258,7 +258,15 @@ pub fn write_manifest(
             written.original += 1;
             entries(&computed, Action::Original, &date)
         };
-        let previous_path = match &outcome.superseded {
+        let left_by_a_crash =
+            || crate::manifest_supersede::left_by_a_crash(out_root, &path, &records, &hashes);
+        let superseded = match outcome.status {
+            FileStatus::Delivered | FileStatus::Recovered => {
+                outcome.superseded.clone().or_else(left_by_a_crash)
+            }
+            _ => None,
+        };
+        let previous_path = match &superseded {
             Some(moved_to) => crate::manifest_supersede::superseded_entries(
                 &crate::manifest_supersede::Superseding {
                     path: &path,

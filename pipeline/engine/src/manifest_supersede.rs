@@ -107,3 +107,40 @@ pub(crate) fn superseded_entries(
     });
     Ok(Some(written_as.to_string()))
 }
+
+/// A delivered file whose path the history lists with another `xxh128`, while an earlier version
+/// of it lies unlisted under `superseded/<UTC time>/`: a `--supersede` run moved it aside and was
+/// killed before the new version took its name, and this run finished the delivery. Returns the
+/// newest such path, relative to the root.
+pub(crate) fn left_by_a_crash(
+    out_root: &Path,
+    path: &str,
+    records: &BTreeMap<String, Record>,
+    new_hashes: &[HashEntry],
+) -> Option<String> {
+    let xxh128 = |hashes: &[HashEntry]| {
+        hashes
+            .iter()
+            .find(|h| h.kind == HashKind::Known(HashFormat::Xxh128))
+            .map(|h| h.value.to_ascii_lowercase())
+    };
+    let recorded = xxh128(&records.get(path)?.hashes)?;
+    if Some(recorded) == xxh128(new_hashes) {
+        return None;
+    }
+    let folder = out_root.join(crate::supersede::SUPERSEDED_FOLDER);
+    let mut stamps: Vec<String> = std::fs::read_dir(&folder)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str().map(str::to_string))
+        .collect();
+    stamps.sort();
+    stamps.into_iter().rev().find_map(|stamp| {
+        let moved = crate::supersede::superseded_relative(&stamp, path);
+        let mut full = out_root.to_path_buf();
+        for part in moved.split('/') {
+            full.push(part);
+        }
+        (!records.contains_key(&moved) && full.is_file()).then_some(moved)
+    })
+}
