@@ -291,3 +291,28 @@ fn a_run_killed_between_the_move_and_the_rename_is_finished_by_the_same_command(
     assert_eq!(verified.status.code(), Some(0), "{}", describe(&verified));
     reference_accepts(reference_verify(&out), "ascmhl-debug verify");
 }
+
+/// A destination that is not a regular file stays a conflict with `--supersede`: nothing is moved.
+#[test]
+fn a_destination_that_is_not_a_regular_file_is_never_superseded() {
+    let work = temp_dir();
+    std::fs::write(work.path().join("cast.csv"), CAST).unwrap();
+    let recipe = write_recipe(
+        work.path(),
+        "show.toml",
+        "[[step]]\nplugin = \"track-names\"\ncsv = \"cast.csv\"\n",
+    );
+    let rolls = work.path().join("rolls");
+    write_take(&rolls, "31_1.WAV", "1", &["MixL", "Boom", "Lav1", "Lav2"]);
+    let out = work.path().join("delivery");
+    std::fs::create_dir_all(out.join("31_1.WAV")).unwrap();
+    let refused = run_recipe(&recipe, &[&rolls], &out, &["--supersede"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", describe(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("not a regular file"),
+        "{}",
+        describe(&refused)
+    );
+    assert!(out.join("31_1.WAV").is_dir());
+    assert!(!out.join("superseded").exists());
+}

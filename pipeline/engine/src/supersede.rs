@@ -71,8 +71,12 @@ pub(crate) fn move_aside(
             target.display()
         )
     })?;
-    // The move must be durable before the new version takes the name.
-    for synced in [Some(folder), destination.parent()].into_iter().flatten() {
+    // The move must be durable before the new version takes the name: the folders it went into
+    // (up to the output root, some just created) and the one it left.
+    let created = folder
+        .ancestors()
+        .take_while(|f| f.starts_with(out_root) && *f != out_root);
+    for synced in created.chain([out_root]).chain(destination.parent()) {
         if let Ok(dir) = File::open(synced) {
             let _ = dir.sync_all();
         }
