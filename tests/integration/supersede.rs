@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{reference_accepts, reference_verify, schema_check};
+use crate::manifest::{ascmhl, reference_accepts, reference_verify, schema_check};
 use crate::support::{
     describe, raw_chunks, rollcall, run_json, run_recipe, temp_dir, tree_all, write_recipe,
     write_take_file,
@@ -180,6 +180,9 @@ fn a_corrected_cast_is_delivered_with_supersede_and_the_old_files_are_kept() {
     let verified = rollcall().arg("verify").arg(&out).output().unwrap();
     assert_eq!(verified.status.code(), Some(0), "{}", describe(&verified));
     reference_accepts(reference_verify(&out), "ascmhl-debug verify");
+    let mut diff = ascmhl("ascmhl");
+    diff.arg("diff").arg(&out);
+    reference_accepts(diff, "ascmhl diff");
     let scratch = work.path().join("xsd");
     std::fs::create_dir_all(&scratch).unwrap();
     schema_check(&out, &scratch);
