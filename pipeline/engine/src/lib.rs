@@ -6,6 +6,7 @@
 //! anything, so a crash never leaves a half file under a final name.
 
 mod checks;
+mod destination;
 mod execute;
 mod ledger;
 mod manifest;

@@ -61,12 +61,12 @@ pub fn apply_shard(
             }
             if file.supersedes.is_some() {
                 // Planned with `--supersede`: another version there is moved aside when delivering.
-                return match crate::plan::examine_destination(file, &sub_plan.derivation)? {
-                    crate::plan::Existing::Same(hash) => Ok(Some(hash)),
+                return match crate::destination::examine_destination(file, &sub_plan.derivation)? {
+                    crate::destination::Existing::Same(hash) => Ok(Some(hash)),
                     _ => Ok(None),
                 };
             }
-            crate::plan::existing_destination(file, &sub_plan.derivation)
+            crate::destination::existing_destination(file, &sub_plan.derivation)
         })
         .collect();
     let mut failed: BTreeMap<usize, FileOutcome> = BTreeMap::new();
