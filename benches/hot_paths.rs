@@ -200,6 +200,7 @@ fn plan_one_file(bencher: Bencher, recipe: &str) {
         derivation: "bench".to_string(),
         roll_scheme: rollcall_engine::roll_scheme(&recipe),
         keep_for_checks: false,
+        supersede: false,
     };
     bencher.bench_local(|| plan(black_box(&walk), &built, &options).expect("plan"));
 }

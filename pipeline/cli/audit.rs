@@ -70,6 +70,7 @@ pub fn audit(args: AuditArgs) -> Result<Outcome> {
         derivation: String::new(),
         roll_scheme: roll_scheme(&recipe),
         keep_for_checks: !checks.is_empty(),
+        supersede: false,
     };
     let mut planned = match plan(&walk, &steps, &options) {
         Ok(planned) => planned,

@@ -36,6 +36,10 @@ pub struct PlanArgs {
     /// Do not read each output back to verify it when the shards write it.
     #[arg(long)]
     no_verify: bool,
+    /// Plan to deliver files whose destination holds another version, moving the old one aside
+    /// under `superseded/<UTC time>/` (recorded per file in the plan; `apply` follows it).
+    #[arg(long)]
+    supersede: bool,
     /// Seconds a plugin may spend on one take before planning stops, naming it.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     plugin_timeout: u64,
@@ -109,6 +113,7 @@ pub fn plan_command(args: PlanArgs) -> Result<Outcome> {
         derivation: derivation(&recipe),
         roll_scheme: roll_scheme(&recipe),
         keep_for_checks: !checks.is_empty(),
+        supersede: args.supersede,
     };
     let mut planned = match plan(&walk, &steps, &options) {
         Ok(planned) => planned,

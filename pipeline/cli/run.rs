@@ -50,6 +50,10 @@ pub struct RunArgs {
     /// Do not read each output back to verify its audio.
     #[arg(long)]
     no_verify: bool,
+    /// Deliver a file whose destination holds another version (a corrected cast CSV or recipe):
+    /// the old one is moved aside under `superseded/<UTC time>/` in the output root, never deleted.
+    #[arg(long)]
+    supersede: bool,
     /// Seconds a plugin may spend on one take before the run stops, naming it (plugins run inside
     /// rollcall and cannot be stopped one by one).
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
@@ -203,6 +207,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         derivation: derivation(&recipe),
         roll_scheme: roll_scheme(&recipe),
         keep_for_checks: !checks.is_empty(),
+        supersede: args.supersede,
     };
     // A real run holds the output root's lock from planning to the report: two runs never write
     // into one tree at once.
@@ -395,9 +400,18 @@ pub(crate) fn conclude(
                 String::new()
             }
         };
+        let superseded = summary
+            .files
+            .iter()
+            .filter(|f| f.superseded.is_some())
+            .count();
         eprintln!(
-            "rollcall: {} delivered{}, {} already delivered, {} failed{}{}{}",
+            "rollcall: {} delivered{}{}, {} already delivered, {} failed{}{}{}",
             count(FileStatus::Delivered),
+            optional(
+                superseded,
+                "superseding an earlier version (kept under superseded/)"
+            ),
             optional(count(FileStatus::Recovered), "recovered"),
             count(FileStatus::AlreadyDelivered),
             count(FileStatus::Failed),
@@ -493,6 +507,9 @@ struct PlannedEntry<'a> {
     source: String,
     destination: &'a str,
     already_delivered: bool,
+    /// Set when the destination holds another version that `--supersede` moves aside: how it
+    /// differs.
+    supersedes: Option<&'a str>,
     channel_map: Option<Vec<u16>>,
     changes: &'a [rollcall_take::FieldChange],
     warnings: &'a [String],
@@ -515,6 +532,7 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
                     source: f.source.display().to_string(),
                     destination: &f.relative_destination,
                     already_delivered: f.already_delivered.is_some(),
+                    supersedes: f.supersedes.as_deref(),
                     channel_map: f.channel_map.clone(),
                     changes: &f.field_changes,
                     warnings: &f.warnings,
@@ -532,8 +550,16 @@ fn print_plan(plan: &Plan, json: bool) -> Result<Outcome> {
         outln!("{}", serde_json::to_string_pretty(&document)?);
     } else {
         for file in &plan.files {
+            let superseding;
             let state = if file.already_delivered.is_some() {
                 "  (already delivered)"
+            } else if let Some(why) = &file.supersedes {
+                superseding = format!(
+                    "  (supersedes the version there: {}; it would be moved to {}/<UTC time>/)",
+                    printable(why),
+                    rollcall_engine::SUPERSEDED_FOLDER
+                );
+                superseding.as_str()
             } else {
                 ""
             };

@@ -41,6 +41,8 @@ pub fn document(
     for file in &summary.files {
         let mut entry = serde_json::to_value(file)?;
         if let Value::Object(map) = &mut entry {
+            // Internal to the manifest (the temp name a superseding version was renamed from).
+            map.remove("written_as");
             if let Some(checksum) = map.remove("checksum") {
                 map.insert("xxh128".to_string(), checksum);
             }

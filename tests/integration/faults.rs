@@ -882,7 +882,7 @@ fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
         lines.next(),
         Some(
             "\"source\",\"destination\",\"status\",\"reason\",\"xxh128\",\
-             \"silent_tracks\",\"clipped_tracks\",\"peak_dbfs\",\"findings\""
+             \"silent_tracks\",\"clipped_tracks\",\"peak_dbfs\",\"findings\",\"superseded\""
         )
     );
     let rows: Vec<Vec<&str>> = lines
@@ -896,7 +896,7 @@ fn report_cells_that_look_like_formulas_are_quoted_and_defused() {
         .collect();
     assert_eq!(rows.len(), 5, "{report}");
     for row in &rows {
-        assert_eq!(row.len(), 9, "{row:?}");
+        assert_eq!(row.len(), 10, "{row:?}");
         for cell in row {
             assert!(
                 !cell.starts_with(['=', '+', '-', '@']),

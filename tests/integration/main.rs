@@ -20,4 +20,5 @@ mod real_takes;
 mod scaleout;
 mod soundreport;
 mod steps;
+mod supersede;
 mod support;

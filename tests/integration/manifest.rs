@@ -8,7 +8,7 @@ use crate::support::*;
 
 /// The folder of the reference implementation's commands: `ROLLCALL_ASCMHL_BIN_DIR`, else the virtual
 /// environment `.ci/run` makes (`/opt/ascmhl/bin`), else `PATH`.
-fn ascmhl(command: &str) -> Command {
+pub(crate) fn ascmhl(command: &str) -> Command {
     if let Some(dir) = std::env::var_os("ROLLCALL_ASCMHL_BIN_DIR") {
         return Command::new(Path::new(&dir).join(command));
     }
@@ -24,7 +24,7 @@ const HINT: &str =
                     (or set ROLLCALL_ASCMHL_BIN_DIR)";
 
 /// Run a reference command that must succeed; `None` (with a NOT RUN line) when it is missing.
-fn reference_accepts(command: Command, what: &str) -> Option<Output> {
+pub(crate) fn reference_accepts(command: Command, what: &str) -> Option<Output> {
     external(command, what, HINT)
 }
 
@@ -71,7 +71,7 @@ fn schemas(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// Check every generation and the chain file of a tree against the schemas.
-fn schema_check(root: &Path, scratch: &Path) {
+pub(crate) fn schema_check(root: &Path, scratch: &Path) {
     let (hash_list_xsd, chain_xsd) = schemas(scratch);
     for generation in generations(root) {
         let mut command = ascmhl("ascmhl-debug");
@@ -91,7 +91,7 @@ fn schema_check(root: &Path, scratch: &Path) {
     reference_accepts(command, "ascmhl-debug xsd-schema-check");
 }
 
-fn reference_verify(root: &Path) -> Command {
+pub(crate) fn reference_verify(root: &Path) -> Command {
     let mut command = ascmhl("ascmhl-debug");
     command.arg("verify").arg(root);
     command

@@ -114,6 +114,14 @@ pub struct FileOutcome {
     pub content_hash: Option<ContentHash>,
     /// Audio QC of the delivered file, per delivered track (none when not written or QC is off).
     pub qc: Option<TakeQc>,
+    /// With `--supersede`: where the destination's earlier version was moved, relative to the
+    /// output root (`superseded/<UTC time>/<destination>`).
+    #[serde(default)]
+    pub superseded: Option<String>,
+    /// The temp name the file was written under before it was renamed into place, relative to the
+    /// output root (the manifest records that rename when the file supersedes another version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_as: Option<String>,
 }
 
 /// Hashes of a delivered file's bytes, as lowercase hex (the forms ASC MHL uses).
@@ -165,6 +173,8 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
             findings: skipped.findings.clone(),
             content_hash: None,
             qc: None,
+            superseded: None,
+            written_as: None,
         });
     }
     remove_stale_temp_files(plan);
@@ -196,6 +206,7 @@ pub fn execute(plan: &Plan, options: &ExecuteOptions) -> RunSummary {
         bar: &bar,
         folders: &folders,
         owner_tag: temp_owner_tag(),
+        superseded_stamp: crate::supersede::superseded_stamp(std::time::SystemTime::now()),
     };
     let deliver_all = || {
         batches
@@ -284,6 +295,8 @@ struct DeliveryContext<'a> {
     bar: &'a ProgressBar,
     folders: &'a CreatedFolders,
     owner_tag: String,
+    /// The `superseded/<UTC time>` folder name of this run.
+    superseded_stamp: String,
 }
 
 impl DeliveryContext<'_> {
@@ -337,6 +350,8 @@ fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<Fi
                 findings: file.findings.clone(),
                 content_hash: None,
                 qc: None,
+                superseded: None,
+                written_as: None,
             };
             if let Some(reason) = withheld {
                 outcome.status = FileStatus::Withheld;
@@ -364,6 +379,8 @@ fn deliver_batch(batch: &[PlannedFile], context: &DeliveryContext<'_>) -> Vec<Fi
                         xxh128: delivered.xxh128,
                         md5: delivered.md5,
                     });
+                    outcome.superseded = delivered.superseded;
+                    outcome.written_as = delivered.written_as;
                     if let Some(repaired) = delivered.recovered {
                         outcome.status = FileStatus::Recovered;
                         outcome.reason = Some(repaired);
@@ -476,6 +493,10 @@ struct Delivered {
     md5: Option<String>,
     recovered: Option<String>,
     qc: Option<Result<TakeQc, String>>,
+    /// Where the earlier version went, relative to the output root.
+    superseded: Option<String>,
+    /// The temp name it was written under, relative to the output root.
+    written_as: Option<String>,
 }
 
 /// Write one file under a temp name in its final folder (not yet synced). The source is opened once:
@@ -605,6 +626,26 @@ fn finish_temp(
             .to_string()
             .into());
     }
+    // `--supersede`: the other version is moved aside only now, right before the new one takes
+    // its name; a crash in between leaves it under `superseded/` and the same command finishes.
+    let superseded = match &file.supersedes {
+        Some(_) => {
+            let moved_to = crate::supersede::superseded_relative(
+                &context.superseded_stamp,
+                &file.relative_destination,
+            );
+            crate::supersede::move_aside(&context.plan.out_root, destination, &moved_to)?
+                .then_some(moved_to)
+        }
+        None => None,
+    };
+    let written_as = (|| {
+        let temp_name = written.temp.path().file_name()?.to_str()?.to_string();
+        Some(match file.relative_destination.rsplit_once('/') {
+            Some((folder, _)) => format!("{folder}/{temp_name}"),
+            None => temp_name,
+        })
+    })();
     written.temp.persist_noclobber(destination).map_err(|e| {
         if e.error.kind() == io::ErrorKind::AlreadyExists {
             format!(
@@ -626,6 +667,8 @@ fn finish_temp(
         md5: written.md5,
         recovered: written.recovered,
         qc: written.qc,
+        superseded,
+        written_as,
     })
 }
 

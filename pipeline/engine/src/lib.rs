@@ -6,10 +6,12 @@
 //! anything, so a crash never leaves a half file under a final name.
 
 mod checks;
+mod destination;
 mod execute;
 mod ledger;
 mod manifest;
 mod manifest_store;
+mod manifest_supersede;
 mod manifest_verify;
 mod output;
 mod plan;
@@ -24,6 +26,7 @@ mod shard_collect;
 mod shard_lock;
 mod soundreports;
 mod steps;
+mod supersede;
 mod watch;
 
 pub use checks::{add_roll_tokens, build_checks, roll_scheme, run_checks, withholding, BuiltCheck};
@@ -59,6 +62,7 @@ pub use soundreports::{
     REPORTS_FOLDER,
 };
 pub use steps::{build_steps, BuiltStep};
+pub use supersede::{superseded_relative, superseded_stamp, SUPERSEDED_FOLDER, SUPERSEDE_HINT};
 pub use watch::{calls_in_progress, start_watchdog, PluginCall};
 
 /// A problem that makes the whole run invalid (exit code 2): nothing is written.

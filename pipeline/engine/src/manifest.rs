@@ -258,12 +258,40 @@ pub fn write_manifest(
             written.original += 1;
             entries(&computed, Action::Original, &date)
         };
+        let left_by_a_crash =
+            || crate::manifest_supersede::left_by_a_crash(out_root, &path, &records, &hashes);
+        let superseded = match outcome.status {
+            FileStatus::Delivered | FileStatus::Recovered => {
+                outcome.superseded.clone().or_else(left_by_a_crash)
+            }
+            _ => None,
+        };
+        let previous_path = match &superseded {
+            Some(moved_to) => crate::manifest_supersede::superseded_entries(
+                &crate::manifest_supersede::Superseding {
+                    path: &path,
+                    size,
+                    moved_to,
+                    written_as: outcome.written_as.as_deref(),
+                    hashes: &hashes,
+                },
+                &crate::manifest_supersede::GenerationContext {
+                    out_root,
+                    records: &records,
+                    formats: &formats,
+                    date: &date,
+                },
+                &mut written,
+                &mut files,
+            )?,
+            None => None,
+        };
         files.push(FileEntry {
             path,
             size: Some(size),
             last_modification_date: modified,
             hashes,
-            previous_path: None,
+            previous_path,
         });
     }
     if files.is_empty() && loaded.is_none() {

@@ -9,13 +9,13 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 use rollcall_recipe::{InputFile, WalkReport};
 use rollcall_take::{check_folder, render, Changes, FieldChange, SourceTake};
-use rollcall_wav::{NoTap, WriteOptions};
 
 use rollcall_findings::{Finding, Severity};
 use rollcall_sdk::Take;
 
+use crate::destination::{examine_destination, Existing};
 use crate::execute::FileStatus;
-use crate::produce::{hex128, produce, HashingWriter};
+use crate::produce::HashingWriter;
 use crate::steps::BuiltStep;
 use crate::EngineError;
 
@@ -33,6 +33,9 @@ pub struct PlanOptions {
     /// Whether practice checks will run over the plan: they need every take as described, so the
     /// descriptions are kept until they ran; without checks each is dropped once its file is planned.
     pub keep_for_checks: bool,
+    /// `--supersede`: a destination holding another version is not a conflict; it is moved aside
+    /// under `superseded/` when the new version is delivered.
+    pub supersede: bool,
 }
 
 /// One file the run will deliver. It holds what the steps decided, not the rendered chunks: the
@@ -62,6 +65,10 @@ pub struct PlannedFile {
     /// Set when the destination already holds exactly what this run would write: its XXH3-128
     /// (lowercase hex), the hash of every byte.
     pub already_delivered: Option<String>,
+    /// Set (with `--supersede`) when the destination holds another version of this file: how it
+    /// differs. The old file is moved aside under `superseded/` just before the new one is renamed
+    /// into place.
+    pub supersedes: Option<String>,
     /// The roll label (`tape`) of the take, when it has one.
     pub roll: Option<String>,
     /// Findings of the steps and the checks about this file.
@@ -161,13 +168,21 @@ pub fn plan(
     let (mut files, held) = hold_mirrors_and_collisions(files);
     skipped.extend(held);
     let mut problems = Vec::new();
-    let checks: Vec<Result<Option<String>, String>> = files
+    let checks: Vec<Result<Existing, String>> = files
         .par_iter()
-        .map(|file| existing_destination(file, &options.derivation))
+        .map(|file| examine_destination(file, &options.derivation))
         .collect();
     for (file, check) in files.iter_mut().zip(checks) {
         match check {
-            Ok(delivered) => file.already_delivered = delivered,
+            Ok(Existing::Absent) => {}
+            Ok(Existing::Same(hash)) => file.already_delivered = Some(hash),
+            Ok(Existing::Differs { why, conflict }) => {
+                if options.supersede {
+                    file.supersedes = Some(why);
+                } else {
+                    problems.push(format!("{conflict}; {}", crate::supersede::SUPERSEDE_HINT));
+                }
+            }
             Err(problem) => problems.push(problem),
         }
     }
@@ -263,6 +278,7 @@ fn plan_one(
             .map(|u| u.trim().to_string())
             .filter(|u| !u.is_empty()),
         already_delivered: None,
+        supersedes: None,
     })
 }
 
@@ -290,65 +306,6 @@ fn check_destination_length(destination: &std::path::Path) -> Result<(), String>
         ));
     }
     Ok(())
-}
-
-/// A destination that exists must hold exactly what this run would write (then it counts as
-/// delivered); anything else is a conflict.
-pub(crate) fn existing_destination(
-    file: &PlannedFile,
-    derivation: &str,
-) -> Result<Option<String>, String> {
-    let existing = match std::fs::symlink_metadata(&file.destination) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(format!(
-                "conflict: {} cannot be examined: {e}",
-                file.destination.display()
-            ))
-        }
-    };
-    let conflict = |why: &str| {
-        format!(
-            "conflict: {} already exists with other content ({why}); source {}",
-            file.destination.display(),
-            file.source.display()
-        )
-    };
-    if !existing.is_file() {
-        return Err(conflict("not a regular file"));
-    }
-    let source_file =
-        File::open(&file.source).map_err(|e| format!("{}: {e}", file.source.display()))?;
-    let source = SourceTake::read_open(&file.source, &source_file)
-        .map_err(|e| format!("{}: {e}", file.source.display()))?;
-    let rendered = render(&source, &file.changes, derivation).map_err(|e| e.to_string())?;
-    let mut sink = HashingWriter::new(io::sink());
-    produce(
-        &source_file,
-        &source,
-        &rendered,
-        &mut sink,
-        &WriteOptions::default(),
-        &mut NoTap,
-    )
-    .map_err(|e| format!("{}: {e}", file.source.display()))?;
-    if sink.bytes_written() != existing.len() {
-        return Err(conflict(&format!(
-            "{} bytes, this run would write {}",
-            existing.len(),
-            sink.bytes_written()
-        )));
-    }
-    let delivered = File::open(&file.destination)
-        .map_err(|e| format!("{}: {e}", file.destination.display()))?;
-    let mut hasher = HashingWriter::new(io::sink());
-    io::copy(&mut &delivered, &mut hasher)
-        .map_err(|e| format!("{}: {e}", file.destination.display()))?;
-    if hasher.xxh128() != sink.xxh128() {
-        return Err(conflict("same size, different bytes"));
-    }
-    Ok(Some(hex128(hasher.xxh128())))
 }
 
 /// Dual-media mirrors and collisions, before anything is written.

@@ -246,6 +246,10 @@ pub struct PlanEntry {
     pub file_uid: Option<String>,
     /// XXH3-128 of the destination when it already held this output at plan time.
     pub already_delivered: Option<String>,
+    /// With `--supersede`: how the destination's other version differed at plan time (it is moved
+    /// aside under `superseded/` when the new one is delivered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
     /// The roll label.
     pub roll: Option<String>,
     /// Findings of the steps and practice checks about this file.
@@ -329,6 +333,7 @@ impl PlanFile {
                 warnings: file.warnings.clone(),
                 file_uid: file.file_uid.clone(),
                 already_delivered: file.already_delivered.clone(),
+                supersedes: file.supersedes.clone(),
                 roll: file.roll.clone(),
                 findings: file.findings.clone(),
                 ledger_entry: file.ledger_entry.clone(),
@@ -444,6 +449,7 @@ impl PlanFile {
             destination,
             file_uid: entry.file_uid.clone(),
             already_delivered: entry.already_delivered.clone(),
+            supersedes: entry.supersedes.clone(),
             roll: entry.roll.clone(),
             findings: entry.findings.clone(),
             described: None,

@@ -125,6 +125,7 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
         "clipped_tracks",
         "peak_dbfs",
         "findings",
+        "superseded",
     ])
     .map_err(std::io::Error::other)?;
     for file in &summary.files {
@@ -152,6 +153,7 @@ pub fn write_report(out_root: &Path, summary: &RunSummary) -> std::io::Result<Pa
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
+            spreadsheet_safe(file.superseded.as_deref().unwrap_or("")),
         ])
         .map_err(std::io::Error::other)?;
     }

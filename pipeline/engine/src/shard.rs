@@ -298,6 +298,7 @@ mod tests {
             warnings: Vec::new(),
             file_uid: None,
             already_delivered: None,
+            supersedes: None,
             roll: None,
             findings: Vec::new(),
             ledger_entry: None,

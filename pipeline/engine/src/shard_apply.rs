@@ -59,7 +59,14 @@ pub fn apply_shard(
             if file.already_delivered.is_some() || !file.destination.exists() {
                 return Ok(None);
             }
-            crate::plan::existing_destination(file, &sub_plan.derivation)
+            if file.supersedes.is_some() {
+                // Planned with `--supersede`: another version there is moved aside when delivering.
+                return match crate::destination::examine_destination(file, &sub_plan.derivation)? {
+                    crate::destination::Existing::Same(hash) => Ok(Some(hash)),
+                    _ => Ok(None),
+                };
+            }
+            crate::destination::existing_destination(file, &sub_plan.derivation)
         })
         .collect();
     let mut failed: BTreeMap<usize, FileOutcome> = BTreeMap::new();
@@ -87,6 +94,8 @@ pub fn apply_shard(
                         findings: file.findings.clone(),
                         content_hash: None,
                         qc: None,
+                        superseded: None,
+                        written_as: None,
                     },
                 );
             }

@@ -92,6 +92,8 @@ pub fn collect_shards(plan: &PlanFile) -> Result<CollectedShards, ShardError> {
             findings: skipped.findings.clone(),
             content_hash: None,
             qc: None,
+            superseded: None,
+            written_as: None,
         });
     }
     let assigned = shards.map(|n| assign_shards(&plan.files, n));

@@ -57,9 +57,33 @@ impl History {
     }
 
     /// Every file any generation lists, by path.
+    ///
+    /// A file listed with a `previousPath` was renamed there in that generation: it takes over the
+    /// record of its previous path, and the previous path's record ends (a file listed under that
+    /// path again in the same or a later generation is a new file, e.g. a superseded take's new
+    /// version, whose first `original` hashes are what it is checked against).
     pub fn records(&self) -> BTreeMap<String, Record> {
         let mut records: BTreeMap<String, Record> = BTreeMap::new();
         for (number, generation) in &self.generations {
+            let renamed: Vec<(&str, &str)> = generation
+                .files
+                .iter()
+                .filter_map(|f| f.previous_path.as_deref().map(|p| (f.path.as_str(), p)))
+                .filter(|(path, previous)| path != previous)
+                .collect();
+            let taken: Vec<Option<Record>> = renamed
+                .iter()
+                .map(|(_, previous)| records.get(*previous).cloned())
+                .collect();
+            for (_, previous) in &renamed {
+                records.remove(*previous);
+            }
+            for ((path, _), record) in renamed.iter().zip(taken) {
+                if let Some(mut record) = record {
+                    record.path = path.to_string();
+                    records.insert(path.to_string(), record);
+                }
+            }
             for file in &generation.files {
                 let record = records.entry(file.path.clone()).or_insert_with(|| Record {
                     path: file.path.clone(),

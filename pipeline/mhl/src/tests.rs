@@ -389,3 +389,50 @@ fn many_stars_do_not_take_exponential_time() {
     assert!(spec.ignores_file(&format!("{deep}/x")));
     assert!(start.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// A generation that moves a file aside (`previousPath`) and lists a new version under the old
+/// path: the moved file keeps the old record, the path is checked against the new version.
+#[test]
+fn a_renamed_file_takes_its_record_and_the_path_starts_again() {
+    let hash = |value: &str, action: Action| HashEntry {
+        kind: HashKind::Known(HashFormat::Xxh128),
+        value: value.into(),
+        action: Some(action),
+        hash_date: None,
+    };
+    let entry = |path: &str, value: &str, action: Action, previous: Option<&str>| FileEntry {
+        path: path.into(),
+        size: Some(1),
+        last_modification_date: None,
+        hashes: vec![hash(value, action)],
+        previous_path: previous.map(str::to_string),
+    };
+    let mut first = sample_generation();
+    first.files = vec![entry("a.wav", "0001", Action::Original, None)];
+    let mut second = first.clone();
+    second.files = vec![
+        entry(
+            "a.wav",
+            "0002",
+            Action::Original,
+            Some(".a.wav.x.rollcall-partial"),
+        ),
+        entry(".a.wav.x.rollcall-partial", "0002", Action::Original, None),
+        entry(
+            "superseded/T/a.wav",
+            "0001",
+            Action::Verified,
+            Some("a.wav"),
+        ),
+    ];
+    let mut third = first.clone();
+    third.files = vec![entry("a.wav", "0002", Action::Verified, None)];
+    let records = History::new(vec![(1, first), (2, second), (3, third)]).records();
+    assert_eq!(records["a.wav"].hashes[0].value, "0002");
+    assert_eq!(records["superseded/T/a.wav"].hashes[0].value, "0001");
+    assert_eq!(
+        records["superseded/T/a.wav"].hashes[0].action,
+        Some(Action::Original),
+        "the moved file keeps its first original"
+    );
+}
