@@ -155,7 +155,7 @@ fn a_corrected_cast_is_delivered_with_supersede_and_the_old_files_are_kept() {
     // The report names the same path in its `superseded` column.
     let reports: Vec<String> = tree_all(&out)
         .into_iter()
-        .filter(|f| f.starts_with("rollcall-report-"))
+        .filter(|f| f.starts_with("rollcall-report-") && f.ends_with(".csv"))
         .map(|f| std::fs::read_to_string(out.join(f)).unwrap())
         .collect();
     assert_eq!(reports.len(), 2, "one report per run");
