@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     describe, eight_track_take, not_run, plugin_dir, report_text, rollcall, run_recipe, temp_dir,
-    tree, write_recipe, write_take_file,
+    temp_files, tree, wait_or_kill, write_recipe, write_take_file,
 };
 
 const COPY_RECIPE: &str = "[recipe]\nname = \"copy and verify\"\n";
@@ -130,33 +130,6 @@ fn plugin_folders_and_libraries_others_can_write_are_refused_and_the_environment
     let output = run_with_plugin_path(&recipe, &roll, &out, &extra);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert_eq!(tree(&out).iter().filter(|f| f.ends_with(".WAV")).count(), 1);
-}
-
-/// Temp files (`.*.rollcall-partial`) anywhere under a folder.
-fn temp_files(root: &Path) -> Vec<String> {
-    tree(root)
-        .into_iter()
-        .filter(|f| f.ends_with(".rollcall-partial"))
-        .collect()
-}
-
-/// Wait for a child, killing it (and failing) if it takes longer than `limit`.
-fn wait_or_kill(mut child: std::process::Child, limit: Duration, what: &str) -> Output {
-    let deadline = Instant::now() + limit;
-    loop {
-        if child.try_wait().expect("child state").is_some() {
-            return child.wait_with_output().expect("child output");
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("child output");
-            panic!(
-                "{what}: still running after {limit:?}: {}",
-                describe(&output)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// The status and reason of one file in `run --json` output.

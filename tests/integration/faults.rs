@@ -4,12 +4,12 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
     data_of, describe, eight_track_take, plugin_dir, report_text, rollcall, run_json, run_recipe,
-    temp_dir, tree, write_recipe, write_take_file,
+    temp_dir, temp_files, tree, wait_or_kill, write_recipe, write_take_file,
 };
 
 const COPY_RECIPE: &str = "[recipe]\nname = \"copy and verify\"\n";
@@ -46,33 +46,6 @@ fn relaid_audio(source: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Temp files (`.*.rollcall-partial`) anywhere under a folder.
-fn temp_files(root: &Path) -> Vec<String> {
-    tree(root)
-        .into_iter()
-        .filter(|f| f.ends_with(".rollcall-partial"))
-        .collect()
-}
-
-/// Wait for a child, killing it (and failing) if it takes longer than `limit`.
-fn wait_or_kill(mut child: Child, limit: Duration, what: &str) -> Output {
-    let deadline = Instant::now() + limit;
-    loop {
-        if child.try_wait().expect("child state").is_some() {
-            return child.wait_with_output().expect("child output");
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("child output");
-            panic!(
-                "{what}: still running after {limit:?}, killed: {}",
-                describe(&output)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// Start `rollcall run RECIPE ROLL --out OUT --jobs 1`, SIGKILL it while it is writing a file

@@ -1,7 +1,8 @@
 //! Shared helpers: the real binary, the plugin folder, the corpus, and an independent chunk reader.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
 
 /// The `rollcall` binary built for these tests.
 pub fn rollcall() -> Command {
@@ -295,4 +296,31 @@ pub fn python_module(module: &str) -> bool {
         .args(["-c", &format!("import {module}")])
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// Temp files (`.*.rollcall-partial`) anywhere under a folder.
+pub fn temp_files(root: &Path) -> Vec<String> {
+    tree(root)
+        .into_iter()
+        .filter(|f| f.ends_with(".rollcall-partial"))
+        .collect()
+}
+
+/// Wait for a child, killing it (and failing) if it takes longer than `limit`.
+pub fn wait_or_kill(mut child: Child, limit: Duration, what: &str) -> Output {
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait().expect("child state").is_some() {
+            return child.wait_with_output().expect("child output");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("child output");
+            panic!(
+                "{what}: still running after {limit:?}, killed: {}",
+                describe(&output)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
