@@ -319,3 +319,42 @@ fn a_destination_that_is_not_a_regular_file_is_never_superseded() {
     assert!(out.join("31_1.WAV").is_dir());
     assert!(!out.join("superseded").exists());
 }
+
+#[test]
+fn a_superseded_folder_that_is_a_link_is_never_followed() {
+    let work = temp_dir();
+    let cast = work.path().join("cast.csv");
+    std::fs::write(&cast, CAST).unwrap();
+    let recipe = write_recipe(
+        work.path(),
+        "show.toml",
+        "[[step]]\nplugin = \"track-names\"\ncsv = \"cast.csv\"\n",
+    );
+    let rolls = work.path().join("rolls");
+    write_take(&rolls, "31_1.WAV", "1", &["MixL", "Boom", "Lav1", "Lav2"]);
+    let out = work.path().join("delivery");
+    let first = run_recipe(&recipe, &[&rolls], &out, &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
+    let first_bytes = std::fs::read(out.join("31_1.WAV")).unwrap();
+    // `superseded` inside the output tree points elsewhere.
+    let elsewhere = work.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("superseded")).unwrap();
+    std::fs::write(&cast, CORRECTED_CAST).unwrap();
+    let output = run_recipe(&recipe, &[&rolls], &out, &["--supersede"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("symbolic link"),
+        "{}",
+        describe(&output)
+    );
+    assert!(
+        tree_all(&elsewhere).is_empty(),
+        "nothing moved out of the output root"
+    );
+    assert_eq!(
+        std::fs::read(out.join("31_1.WAV")).unwrap(),
+        first_bytes,
+        "the delivered version stays under its name"
+    );
+}

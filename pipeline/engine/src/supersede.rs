@@ -4,7 +4,7 @@
 
 use std::fs::{self, File};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 /// The folder of the output root that keeps superseded versions.
@@ -47,14 +47,13 @@ pub(crate) fn move_aside(
         }
         Ok(_) => {}
     }
-    let mut target: PathBuf = out_root.to_path_buf();
-    for part in moved_to.split('/') {
-        target.push(part);
-    }
-    let folder = target
-        .parent()
+    let (relative_folder, file_name) = moved_to
+        .rsplit_once('/')
         .ok_or_else(|| format!("{moved_to} has no folder"))?;
-    fs::create_dir_all(folder).map_err(|e| format!("creating {}: {e}", folder.display()))?;
+    // Created one component at a time, never through a symbolic link (as every output folder).
+    let folder = crate::output::CreatedFolders::default().create(out_root, relative_folder)?;
+    let target = folder.join(file_name);
+    let folder = folder.as_path();
     // The output lock keeps other runs out; this check keeps an earlier version already moved to
     // this name (two runs in one second) from being replaced.
     if fs::symlink_metadata(&target).is_ok() {
