@@ -20,7 +20,7 @@ pub struct FinishArgs {
     #[arg(long)]
     json: bool,
     /// Print nothing but errors.
-    #[arg(long)]
+    #[arg(short = 'q', long)]
     quiet: bool,
 }
 

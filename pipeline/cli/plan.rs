@@ -23,7 +23,7 @@ pub struct PlanArgs {
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Root of the delivered tree (overrides the recipe's [output] dir); shared by every shard.
-    #[arg(long, value_name = "DIR")]
+    #[arg(short = 'o', long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Where to write the plan (JSON, `rollcall-plan/1`).
     #[arg(long, value_name = "PLAN")]
@@ -44,7 +44,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     plugin_timeout: u64,
     /// Print nothing but errors.
-    #[arg(long)]
+    #[arg(short = 'q', long)]
     quiet: bool,
 }
 

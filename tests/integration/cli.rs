@@ -97,6 +97,40 @@ fn short_flags_dry_run_jobs_out_quiet() {
     assert!(text(&output.stdout).contains("-> EP101/HBL101/12-1.WAV"));
     assert!(text(&output.stdout).contains("nothing written (dry run)"));
     assert!(!out.exists(), "a dry run wrote {}", out.display());
+
+    // The same short flags on the cluster commands.
+    let plan_file = dir.path().join("plan.json");
+    let plan = rollcall()
+        .arg("plan")
+        .arg(series_recipe())
+        .arg(example_rolls())
+        .arg("-o")
+        .arg(&out)
+        .arg("--plan-file")
+        .arg(&plan_file)
+        .arg("-q")
+        .arg("--plugin-dir")
+        .arg(plugin_dir())
+        .output()
+        .unwrap();
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+    for args in [
+        vec!["apply", "PLAN", "--shard", "1/1", "-q", "-j", "2"],
+        vec!["finish", "PLAN", "-q"],
+    ] {
+        let output = rollcall()
+            .args(args.iter().map(|a| {
+                if *a == "PLAN" {
+                    plan_file.as_os_str()
+                } else {
+                    std::ffi::OsStr::new(a)
+                }
+            }))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    }
+    assert!(out.join("EP101/HBL101/12-1.WAV").is_file());
 }
 
 #[test]
