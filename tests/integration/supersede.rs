@@ -200,8 +200,16 @@ fn a_corrected_cast_is_delivered_with_supersede_and_the_old_files_are_kept() {
     reference_accepts(reference_verify(&out), "ascmhl-debug verify");
 }
 
-#[test]
-fn a_plan_made_with_supersede_is_applied_the_same_way() {
+/// One take with ZOË's track delivered with the first cast list, then the cast list corrected.
+struct Corrected {
+    work: tempfile::TempDir,
+    recipe: PathBuf,
+    rolls: PathBuf,
+    out: PathBuf,
+    first_bytes: Vec<u8>,
+}
+
+fn delivered_then_corrected() -> Corrected {
     let work = temp_dir();
     let cast = work.path().join("cast.csv");
     std::fs::write(&cast, CAST).unwrap();
@@ -217,6 +225,24 @@ fn a_plan_made_with_supersede_is_applied_the_same_way() {
     assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
     let first_bytes = std::fs::read(out.join("31_1.WAV")).unwrap();
     std::fs::write(&cast, CORRECTED_CAST).unwrap();
+    Corrected {
+        work,
+        recipe,
+        rolls,
+        out,
+        first_bytes,
+    }
+}
+
+#[test]
+fn a_plan_made_with_supersede_is_applied_the_same_way() {
+    let Corrected {
+        work,
+        recipe,
+        rolls,
+        out,
+        first_bytes,
+    } = delivered_then_corrected();
 
     let plan_file = work.path().join("show.plan.json");
     let plan = |supersede: bool| {
@@ -267,21 +293,14 @@ fn a_plan_made_with_supersede_is_applied_the_same_way() {
 /// move, so both checkers accept the tree.
 #[test]
 fn a_run_killed_between_the_move_and_the_rename_is_finished_by_the_same_command() {
-    let work = temp_dir();
-    let cast = work.path().join("cast.csv");
-    std::fs::write(&cast, CAST).unwrap();
-    let recipe = write_recipe(
-        work.path(),
-        "show.toml",
-        "[[step]]\nplugin = \"track-names\"\ncsv = \"cast.csv\"\n",
-    );
-    let rolls = work.path().join("rolls");
-    write_take(&rolls, "31_1.WAV", "1", &["MixL", "Boom", "Lav1", "Lav2"]);
-    let out = work.path().join("delivery");
-    let first = run_recipe(&recipe, &[&rolls], &out, &[]);
-    assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
-    let first_bytes = std::fs::read(out.join("31_1.WAV")).unwrap();
-    std::fs::write(&cast, CORRECTED_CAST).unwrap();
+    // `_work` keeps the temp folder alive to the end of the test.
+    let Corrected {
+        work: _work,
+        recipe,
+        rolls,
+        out,
+        first_bytes,
+    } = delivered_then_corrected();
 
     let aside = out.join("superseded/20261130T031500Z");
     std::fs::create_dir_all(&aside).unwrap();
@@ -322,25 +341,17 @@ fn a_destination_that_is_not_a_regular_file_is_never_superseded() {
 
 #[test]
 fn a_superseded_folder_that_is_a_link_is_never_followed() {
-    let work = temp_dir();
-    let cast = work.path().join("cast.csv");
-    std::fs::write(&cast, CAST).unwrap();
-    let recipe = write_recipe(
-        work.path(),
-        "show.toml",
-        "[[step]]\nplugin = \"track-names\"\ncsv = \"cast.csv\"\n",
-    );
-    let rolls = work.path().join("rolls");
-    write_take(&rolls, "31_1.WAV", "1", &["MixL", "Boom", "Lav1", "Lav2"]);
-    let out = work.path().join("delivery");
-    let first = run_recipe(&recipe, &[&rolls], &out, &[]);
-    assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
-    let first_bytes = std::fs::read(out.join("31_1.WAV")).unwrap();
+    let Corrected {
+        work,
+        recipe,
+        rolls,
+        out,
+        first_bytes,
+    } = delivered_then_corrected();
     // `superseded` inside the output tree points elsewhere.
     let elsewhere = work.path().join("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
     std::os::unix::fs::symlink(&elsewhere, out.join("superseded")).unwrap();
-    std::fs::write(&cast, CORRECTED_CAST).unwrap();
     let output = run_recipe(&recipe, &[&rolls], &out, &["--supersede"]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert!(
